@@ -1,0 +1,46 @@
+"""Typed settings, read once from the environment (prefix IDGAP_) and passed down."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+YEGO_PARK_ID = "08e20910d81d42658d4334d3f6d10ac0"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'idgap.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDGAP_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL of the store; default an SQLite file in the working directory.",
+    )
+    park_id: str = Field(YEGO_PARK_ID, description="Target park: links go to its driver accounts.")
+    currency: str = Field("S/", description="Currency symbol shown next to amounts.")
+    ruleset: str = Field("idgap", description="Matching ruleset: 'idgap' (default) or 'ct4'.")
+    name_similarity_threshold: float = Field(0.66, description="Reference R3 name threshold.")
+    name_gap_threshold: float = Field(0.15, description="Reference R3 best-vs-second ambiguity gap.")
+    hire_window_before_days: int = Field(90, description="R3 hire window start: lead date minus.")
+    hire_window_after_days: int = Field(30, description="R3 hire window end: lead date plus.")
+    claim_window_days: int = Field(14, description="Trips count in [lead_date, lead_date + N days).")
+    milestone_trips: tuple[int, int, int] = Field((1, 5, 25), description="Trip milestones.")
+    milestone_amounts: tuple[float, float, float] = Field(
+        (25.0, 35.0, 100.0), description="Bonus paid per milestone reached (cumulative)."
+    )
+    recovery_interval_minutes: int = Field(60, description="Scheduled recovery in `idgap serve`.")
+    recovery_batch_size: int = Field(500, description="Leads written per atomic batch.")
+    secret_key: str = Field(
+        "", description="Signs web session cookies; generated per process when empty."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,49 @@
+"""One error hierarchy, rendered as JSON by the API, as a page by the web UI, as one line by the CLI."""
+
+from __future__ import annotations
+
+
+class IdgapError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+
+
+class InputError(IdgapError):
+    """Input the user can fix: a malformed file, an unknown table, a bad parameter."""
+
+    status = 422
+    code = "invalid_input"
+
+
+class NotFound(IdgapError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(IdgapError):
+    status = 409
+    code = "conflict"
+
+
+class JobLocked(Conflict):
+    """Another recovery run holds the job lock."""
+
+    code = "job_locked"
+
+
+class AuthError(IdgapError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(IdgapError):
+    status = 403
+    code = "forbidden"

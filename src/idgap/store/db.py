@@ -1,0 +1,93 @@
+"""Engines for SQLite and PostgreSQL, and the automatic schema upgrade on first use."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from idgap.errors import IdgapError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_upgraded: set[str] = set()
+_upgrade_lock = threading.Lock()
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and route them to psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def is_sqlite(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the recovery writer
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str, *, upgrade_schema: bool = True) -> sa.Engine:
+    """Create an engine; bring the schema to the newest revision unless told not to."""
+    url = normalise_url(url)
+    try:
+        if url.startswith("sqlite"):
+            engine = sa.create_engine(url, connect_args={"timeout": 30})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise IdgapError(f"invalid database URL {url!r}: {exc}") from exc
+    if upgrade_schema:
+        ensure_schema(engine)
+    return engine
+
+
+def alembic_config(engine: sa.Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def ensure_schema(engine: sa.Engine) -> None:
+    """Upgrade to head once per process and URL; a no-op when already current."""
+    key = engine.url.render_as_string(hide_password=False)
+    with _upgrade_lock:
+        if key in _upgraded:
+            return
+        try:
+            if current_revision(engine) != head_revision():
+                command.upgrade(alembic_config(engine), "head")
+        except sa.exc.OperationalError as exc:
+            raise IdgapError(f"cannot open database {engine.url!r}: {exc.orig}") from exc
+        _upgraded.add(key)
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
