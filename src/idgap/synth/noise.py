@@ -62,9 +62,10 @@ def lead_plates(rng: np.random.Generator, plate: np.ndarray, case: np.ndarray) -
     for i in np.flatnonzero(case == "plate_confusable"):
         chars = list(out[i])
         spots = [j for j, c in enumerate(chars) if c in CONFUSABLE]
-        if not spots:
-            chars[0] = "O"  # force a confusable spot so the case means what it says
-            spots = [0]
+        if not spots:  # give the car a confusable character so the case means what it says
+            chars[-1] = "5"
+            plate[i] = "".join(chars)
+            spots = [len(chars) - 1]
         j = spots[int(rng.integers(0, len(spots)))]
         chars[j] = CONFUSABLE[chars[j]]
         out[i] = "".join(chars)

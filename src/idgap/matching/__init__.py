@@ -1,0 +1,1 @@
+"""The pure matching engine: data frames in, decisions out. No database in here."""

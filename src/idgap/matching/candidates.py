@@ -1,0 +1,58 @@
+"""Source rows -> the canonical candidates frame the engine consumes (ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from idgap.matching.normalize import join_name
+
+LEADS = "module_ct_cabinet_leads"
+SCOUTING = "module_ct_scouting_daily"
+
+
+def _as_date(col: str) -> pl.Expr:
+    c = pl.col(col)
+    return c.cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+
+
+def leads_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
+    """Cabinet leads (raw CSV columns or the stored table) -> candidates."""
+    if "lead_id" in df.columns:
+        pk = pl.col("lead_id").cast(pl.Utf8)
+    else:
+        ext = pl.col("external_id").cast(pl.Utf8).fill_null("").str.strip_chars()
+        pk = pl.when(ext != "").then(ext).otherwise(pl.col("id").cast(pl.Utf8))
+    date = (
+        pl.col("lead_date")
+        if "lead_date" in df.columns and df.schema["lead_date"] == pl.Date
+        else _as_date("lead_created_at")
+    )
+    return df.select(
+        source_table=pl.lit(LEADS),
+        source_pk=pk,
+        lead_date=date,
+        phone_raw=pl.col("park_phone").cast(pl.Utf8),
+        license_raw=pl.lit(None, dtype=pl.Utf8),
+        name_raw=join_name("first_name", "middle_name", "last_name"),
+        plate_raw=pl.col("asset_plate_number").cast(pl.Utf8),
+        model_raw=pl.col("asset_model").cast(pl.Utf8),
+    )
+
+
+def scouting_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
+    """Scouting rows go through the same engine: phone, license and name, no car."""
+    date = (
+        pl.col("registration_date")
+        if df.schema["registration_date"] == pl.Date
+        else _as_date("registration_date")
+    )
+    return df.select(
+        source_table=pl.lit(SCOUTING),
+        source_pk=pl.col("id").cast(pl.Utf8),
+        lead_date=date,
+        phone_raw=pl.col("driver_phone").cast(pl.Utf8),
+        license_raw=pl.col("driver_license").cast(pl.Utf8),
+        name_raw=pl.col("driver_name").cast(pl.Utf8),
+        plate_raw=pl.lit(None, dtype=pl.Utf8),
+        model_raw=pl.lit(None, dtype=pl.Utf8),
+    )

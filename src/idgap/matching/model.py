@@ -1,0 +1,46 @@
+"""Closed vocabularies of the engine and the decision value object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    MATCHED = "matched"
+    REVIEW = "review"
+    UNMATCHED = "unmatched"
+
+
+class Reason(StrEnum):
+    NO_CANDIDATES = "NO_CANDIDATES"
+    WEAK_MATCH_ONLY = "WEAK_MATCH_ONLY"
+    MULTIPLE_CANDIDATES = "MULTIPLE_CANDIDATES"
+    MISSING_KEYS = "MISSING_KEYS"
+    INVALID_DATE_FORMAT = "INVALID_DATE_FORMAT"
+    OTHER_PARK_ONLY = "OTHER_PARK_ONLY"
+
+
+class Rule(StrEnum):
+    R1_PHONE_EXACT = "R1_PHONE_EXACT"
+    R2_LICENSE_EXACT = "R2_LICENSE_EXACT"
+    R3_PLATE_EXACT_NAME_SIMILAR = "R3_PLATE_EXACT_NAME_SIMILAR"
+    R3B = "R3b"
+    IG_SCORED = "IG_SCORED"
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reason: str
+    driver_id: str | None = None
+    rule: str | None = None
+    score: float | None = None
+    confidence: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def confidence_for(score: float) -> str:
+    return "HIGH" if score >= 90 else "MEDIUM" if score >= 80 else "LOW"

@@ -1,0 +1,85 @@
+"""SPEC §4.1 normalisation as Polars expressions: ONE implementation applied to both sides."""
+
+from __future__ import annotations
+
+import polars as pl
+
+STOPWORDS = ["DE", "DEL", "LA", "LOS", "LAS", "EL", "Y", "E"]
+_ACCENTS = {
+    "Á": "A", "À": "A", "Â": "A", "Ä": "A", "Ã": "A", "Å": "A",
+    "É": "E", "È": "E", "Ê": "E", "Ë": "E",
+    "Í": "I", "Ì": "I", "Î": "I", "Ï": "I",
+    "Ó": "O", "Ò": "O", "Ô": "O", "Ö": "O", "Õ": "O",
+    "Ú": "U", "Ù": "U", "Û": "U", "Ü": "U",
+    "Ñ": "N", "Ç": "C",
+}  # fmt: skip
+# Characters a plate reader or a typist confuses; mapped to one canonical form for blocking.
+CONFUSABLE = {"O": "0", "I": "1", "B": "8", "S": "5"}
+
+
+def _empty_to_null(e: pl.Expr) -> pl.Expr:
+    return pl.when(e.str.len_chars() > 0).then(e).otherwise(None)
+
+
+def fold_upper(e: pl.Expr) -> pl.Expr:
+    up = e.cast(pl.Utf8).str.to_uppercase()
+    return up.str.replace_many(list(_ACCENTS), list(_ACCENTS.values()))
+
+
+def phone(e: pl.Expr) -> pl.Expr:
+    """Digits only; fewer than 8 digits is no phone; compare Peruvian mobiles on the last 9."""
+    digits = e.cast(pl.Utf8).str.replace_all(r"\D", "")
+    return pl.when(digits.str.len_chars() >= 8).then(digits.str.slice(-9)).otherwise(None)
+
+
+def alnum(e: pl.Expr) -> pl.Expr:
+    """License and plate: upper case, only [A-Z0-9]."""
+    return _empty_to_null(fold_upper(e).str.replace_all(r"[^A-Z0-9]", ""))
+
+
+def plate_skeleton(e: pl.Expr) -> pl.Expr:
+    """Plate with confusable characters collapsed (O/0, I/1, B/8, S/5): the blocking key."""
+    return e.str.replace_many(list(CONFUSABLE), list(CONFUSABLE.values()))
+
+
+def name(e: pl.Expr) -> pl.Expr:
+    """Upper case, accents folded, only letters and single spaces."""
+    cleaned = fold_upper(e).str.replace_all(r"[^A-Z ]", " ").str.replace_all(r" +", " ")
+    return _empty_to_null(cleaned.str.strip_chars())
+
+
+def name_tokens(e: pl.Expr) -> pl.Expr:
+    """Name tokens minus the stopwords, in order."""
+    return e.str.split(" ").list.filter(
+        pl.element().is_not_null() & (pl.element().str.len_chars() > 0)
+        & ~pl.element().is_in(STOPWORDS)
+    )
+
+
+def model(e: pl.Expr) -> pl.Expr:
+    """Car model: upper case, accents folded, letters, digits and single spaces."""
+    cleaned = fold_upper(e).str.replace_all(r"[^A-Z0-9 ]", " ").str.replace_all(r" +", " ")
+    return _empty_to_null(cleaned.str.strip_chars())
+
+
+def join_name(*parts: str) -> pl.Expr:
+    """first + middle + last, skipping empty parts (REF §3.2)."""
+    return pl.concat_str([pl.col(p).fill_null("") for p in parts], separator=" ").str.strip_chars()
+
+
+def normalize_candidates(df: pl.DataFrame) -> pl.DataFrame:
+    """Add the normalised columns to a canonical candidates frame (ARCHITECTURE.md)."""
+    for col in ("phone_raw", "license_raw", "name_raw", "plate_raw", "model_raw"):
+        if col not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
+    out = df.with_columns(
+        phone_norm=phone(pl.col("phone_raw")),
+        license_norm=alnum(pl.col("license_raw")),
+        plate_norm=alnum(pl.col("plate_raw")),
+        name_norm=name(pl.col("name_raw")),
+        model_norm=model(pl.col("model_raw")),
+    )
+    return out.with_columns(
+        plate_skel=plate_skeleton(pl.col("plate_norm")),
+        name_tokens=name_tokens(pl.col("name_norm")),
+    )
