@@ -1,0 +1,1 @@
+"""Gap analysis: per-lead status kept current by writers, and the read models over it."""
