@@ -70,7 +70,8 @@ def _precheck(c: dict) -> Decision | None:
 
 def _row(c: dict, d: Decision, ruleset: str, version: str, iv: str, s: MatchSettings) -> tuple:
     inputs = {k: c.get(k) for k in ("phone_norm", "license_norm", "plate_norm", "name_norm", "model_norm")}
-    evidence = {"inputs": inputs, **d.evidence, "thresholds": _thresholds(ruleset, s)}
+    evidence = {"inputs": inputs, "lead_date": c.get("lead_date"), **d.evidence,
+                "thresholds": _thresholds(ruleset, s)}
     return (
         c["source_table"], c["source_pk"], d.outcome.value, d.driver_id, d.rule, d.score,
         d.confidence, str(d.reason), json.dumps(evidence, default=str),

@@ -1,0 +1,1 @@
+"""Writing identity: persons, links, driver links and origins, always together."""

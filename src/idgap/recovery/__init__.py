@@ -1,0 +1,1 @@
+"""The one recovery job (SPEC §6): locked, batched, idempotent, safe to kill."""
