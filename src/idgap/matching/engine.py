@@ -43,7 +43,8 @@ def match_candidates(
     decide, version = RULESETS[ruleset]
     ix = prepare_index(index)
     iv = index_version or compute_index_version(index)
-    cands = normalize_candidates(candidates).with_row_index("ci")
+    cands = normalize_candidates(candidates.with_columns(pl.col("lead_date").cast(pl.Date)))
+    cands = cands.with_row_index("ci")
     cands = cands.with_columns(
         name_key=pl.col("name_tokens").list.sort().list.join(" "),
     )

@@ -29,8 +29,8 @@ def _coalesce_text(a: str, b: str) -> pl.Expr:
 
 def raw_hash(df: pl.DataFrame) -> pl.Series:
     """Hash of a driver's raw inputs: an unchanged row keeps its normalised form."""
-    cols = [c for c in RAW_COLUMNS if c in df.columns]
-    joined = pl.concat_str([_text(c) for c in cols], separator="\x1f")
+    parts = [_text(c) if c in df.columns else pl.lit("") for c in RAW_COLUMNS]
+    joined = pl.concat_str(parts, separator="\x1f")
     return df.select(joined.hash(seed=7).cast(pl.Utf8).alias("row_hash"))["row_hash"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import polars as pl
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 
 def ct4_similarity(a: Sequence[str], b: Sequence[str]) -> float:
@@ -31,7 +31,7 @@ def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     """Order-free token alignment that forgives one typo per token and a missing surname.
 
     Each token of the shorter name takes its best unused partner in the longer one (normalised
-    Levenshtein similarity >= 0.8 counts, weighted by that similarity); the result averages
+    edit similarity with transpositions >= 0.8 counts, weighted by that similarity); the result averages
     coverage of the shorter and of the longer name, like the reference formula.
     """
     if not a or not b:
@@ -44,7 +44,7 @@ def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
         for j, other in enumerate(long_):
             if j in used:
                 continue
-            s = 1.0 if tok == other else Levenshtein.normalized_similarity(tok, other)
+            s = 1.0 if tok == other else OSA.normalized_similarity(tok, other)
             if s > best:
                 best, best_j = s, j
         if best >= 0.8:
