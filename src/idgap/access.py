@@ -1,0 +1,79 @@
+"""API tokens: shown once, stored as SHA-256, with roles viewer < operator < admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import IntEnum
+
+import sqlalchemy as sa
+
+from idgap.errors import InputError, NotFound
+from idgap.store.tables import api_tokens
+
+PREFIX = "idg_"
+
+
+class Role(IntEnum):
+    viewer = 1
+    operator = 2
+    admin = 3
+
+    @classmethod
+    def parse(cls, value: str) -> Role:
+        try:
+            return cls[value]
+        except KeyError:
+            raise InputError(f"unknown role {value!r}; choose viewer, operator or admin") from None
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: int
+    name: str
+    role: Role
+
+    def can(self, needed: Role) -> bool:
+        return self.role >= needed
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(conn: sa.Connection, *, name: str, role: str | Role, now: dt.datetime) -> str:
+    """Create a token and return its plaintext - the only time it is ever visible."""
+    r = role if isinstance(role, Role) else Role.parse(role)
+    token = PREFIX + secrets.token_urlsafe(32)
+    conn.execute(api_tokens.insert().values(
+        name=name, role=r.name, token_hash=hash_token(token), prefix=token[:12], created_at=now))
+    return token
+
+
+def verify_token(conn: sa.Connection, token: str | None, *, now: dt.datetime) -> Principal | None:
+    """The principal of a valid, unrevoked token; lookup by hash, so no timing oracle on the secret."""
+    if not token or not token.startswith(PREFIX):
+        return None
+    row = conn.execute(sa.select(api_tokens).where(api_tokens.c.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    if last is None or now - last > dt.timedelta(minutes=1):
+        conn.execute(api_tokens.update().where(api_tokens.c.id == row.id).values(last_used_at=now))
+    return Principal(row.id, row.name, Role[row.role])
+
+
+def list_tokens(conn: sa.Connection) -> list[dict]:
+    cols = [api_tokens.c[c] for c in ("id", "name", "role", "prefix", "created_at", "last_used_at", "revoked_at")]
+    return [dict(r._mapping) for r in conn.execute(sa.select(*cols).order_by(api_tokens.c.id))]
+
+
+def revoke_token(conn: sa.Connection, token_id: int, *, now: dt.datetime) -> None:
+    done = conn.execute(api_tokens.update().where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+                        .values(revoked_at=now))
+    if done.rowcount == 0:
+        raise NotFound(f"no active token #{token_id}")

@@ -1,0 +1,1 @@
+"""HTTP API under /api/v1: the reference's paths and shapes, with tokens and clean errors."""

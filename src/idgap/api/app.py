@@ -1,0 +1,36 @@
+"""The application factory: API under /api/v1, the web pages at / when present."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from idgap import __version__
+from idgap.api import errors
+from idgap.api.routes import cabinet_leads, health, identity, ops
+from idgap.config import Settings, get_settings
+from idgap.store.db import make_engine
+
+PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="idgap", version=__version__,
+        description="Identity gap of a fleet park: gaps, alerts, review queue, recovery runs.",
+        openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs", redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    errors.install(app)
+    for module in (health, ops, identity, cabinet_leads):
+        app.include_router(module.router, prefix=PREFIX)
+    if importlib.util.find_spec("idgap.web.app") is not None:
+        from idgap.web.app import mount_web
+
+        mount_web(app, settings, engine)
+    return app

@@ -1,0 +1,103 @@
+"""The reference's /identity endpoints (REF §7.2), plus the actions it lacked."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+
+from idgap.api.deps import Admin, AppSettings, Conn, Engine, Operator, Viewer
+from idgap.api.schemas import (
+    DismissIn,
+    MergeIn,
+    Message,
+    PersonDetail,
+    PersonList,
+    ResolveIn,
+    ResolveOut,
+    Run,
+    RunList,
+    RunStarted,
+    SplitIn,
+    SplitOut,
+    UnmatchedList,
+)
+from idgap.clock import utc_now
+from idgap.identity import manual, read
+from idgap.recovery.job import start_background_run
+from idgap.recovery.read import get_run, list_runs
+
+router = APIRouter(prefix="/identity", tags=["identity"])
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+@router.get("/persons", response_model=PersonList)
+def persons(conn: Conn, _: Viewer, name: str | None = None, phone: str | None = None,
+            license: str | None = None, confidence_level: Literal["HIGH", "MEDIUM", "LOW"] | None = None,
+            skip: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
+    return read.list_persons(conn, q=name, phone=phone, license=license, confidence=confidence_level,
+                             limit=limit, offset=skip)
+
+
+@router.get("/persons/{person_key}", response_model=PersonDetail)
+def person(person_key: str, conn: Conn, _: Viewer) -> dict[str, Any]:
+    """Links, driver links, origin and its history."""
+    return read.get_person(conn, person_key)
+
+
+@router.post("/persons/{person_key}/merge", response_model=Message)
+def merge(person_key: str, body: MergeIn, conn: Conn, who: Admin, settings: AppSettings) -> Message:
+    n = manual.merge_persons(conn, person_key, body.absorb_person_key, by=f"api:{who.name}",
+                             reason=body.reason, now=utc_now(), settings=settings)
+    return Message(message=f"merged {body.absorb_person_key} into {person_key} ({n} links moved)")
+
+
+@router.post("/links/split", response_model=SplitOut)
+def split(body: SplitIn, conn: Conn, who: Admin, settings: AppSettings) -> SplitOut:
+    new = manual.split_link(conn, body.source_table, body.source_pk, by=f"api:{who.name}",
+                            reason=body.reason, now=utc_now(), settings=settings)
+    return SplitOut(message=f"{body.source_pk} moved to a new person", person_key=new)
+
+
+@router.get("/unmatched", response_model=UnmatchedList)
+def unmatched(conn: Conn, _: Viewer, reason_code: str | None = None,
+              status_: Annotated[Literal["OPEN", "RESOLVED", "DISMISSED"] | None, Query(alias="status")] = "OPEN",
+              outcome: Literal["review", "unmatched"] | None = None,
+              skip: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+    """The review queue with its candidates (evidence, scores, driver details)."""
+    return read.list_unmatched(conn, status=status_, outcome=outcome, reason_code=reason_code,
+                               limit=limit, offset=skip)
+
+
+@router.post("/unmatched/{unmatched_id}/resolve", response_model=ResolveOut)
+def resolve(unmatched_id: int, body: ResolveIn, conn: Conn, who: Operator, settings: AppSettings) -> ResolveOut:
+    """Link the lead to a candidate driver (or a person): lead link + driver link + origin at once."""
+    out = manual.resolve_unmatched(conn, unmatched_id, driver_id=body.driver_id, person_key=body.person_key,
+                                   by=f"api:{who.name}", note=body.note, now=utc_now(), settings=settings)
+    return ResolveOut(message="linked", **out)
+
+
+@router.post("/unmatched/{unmatched_id}/dismiss", response_model=Message)
+def dismiss(unmatched_id: int, body: DismissIn, conn: Conn, who: Operator) -> Message:
+    manual.dismiss_unmatched(conn, unmatched_id, by=f"api:{who.name}", note=body.note, now=utc_now())
+    return Message(message="dismissed")
+
+
+@router.get("/runs", response_model=RunList)
+def runs(conn: Conn, _: Viewer, limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Offset = 0,
+         status_: Annotated[Literal["running", "completed", "failed", "interrupted"] | None, Query(alias="status")] = None,
+         kind: Literal["import", "match", "recover", "backfill_origins"] | None = None) -> dict[str, Any]:
+    return list_runs(conn, kind=kind, status=status_, limit=limit, offset=offset)
+
+
+@router.get("/runs/{run_id}", response_model=Run)
+def run(run_id: int, conn: Conn, _: Viewer) -> dict[str, Any]:
+    return get_run(conn, run_id)
+
+
+@router.post("/run", response_model=RunStarted, status_code=status.HTTP_202_ACCEPTED)
+def start_run(engine: Engine, who: Operator, settings: AppSettings) -> RunStarted:
+    """Start the recovery job in the background; 409 while another run holds the lock."""
+    start_background_run(engine, settings=settings, triggered_by=f"api:{who.name}")
+    return RunStarted(status="running", message="recovery started; follow it in GET /identity/runs")

@@ -1,0 +1,50 @@
+"""The reference's /ops endpoints (REF §7.1), read from lead_status, not recomputed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from idgap.api.deps import Conn, Viewer
+from idgap.api.schemas import AlertsResponse, GapReason, IdentityGapResponse, RiskLevel
+from idgap.clock import utc_now
+from idgap.gaps.alerts import gap_alerts
+from idgap.gaps.health import data_health
+from idgap.gaps.read import gap_items, gap_summary, recovery_status
+
+router = APIRouter(prefix="/ops", tags=["gaps"])
+
+
+@router.get("/identity-gaps", response_model=IdentityGapResponse)
+def identity_gaps(
+    conn: Conn, _: Viewer,
+    date_from: dt.date | None = None, date_to: dt.date | None = None,
+    risk_level: RiskLevel | None = None, gap_reason: GapReason | None = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Totals, reason x risk breakdown and one page of leads (unresolved first)."""
+    now = utc_now()
+    filters = {"date_from": date_from, "date_to": date_to, "risk_level": risk_level, "gap_reason": gap_reason}
+    summary = gap_summary(conn, filters=filters, today=now.date())
+    page_data = gap_items(conn, filters=filters, page=page, page_size=page_size)
+    job = recovery_status(conn, now=now)
+    t = summary["totals"]
+    totals = {**t, "matched_last_24h": job["matched_last_24h"], "last_job_run": job["last_job_run"],
+              "job_freshness_hours": job["job_freshness_hours"],
+              "expected_amount": t["expected_amount_resolved"], "amount_at_stake": t["amount_at_stake_unresolved"]}
+    return {"totals": totals, "breakdown": summary["breakdown"], **page_data}
+
+
+@router.get("/identity-gaps/alerts", response_model=AlertsResponse)
+def alerts(conn: Conn, _: Viewer) -> dict[str, Any]:
+    """Alerting leads, severity high > medium > low, then the longest open."""
+    return gap_alerts(conn, today=utc_now().date())
+
+
+@router.get("/data-health", response_model=dict[str, Any])
+def health(conn: Conn, _: Viewer) -> dict[str, Any]:
+    """System health (REF §5.4), watching the recovery job's own runs."""
+    return data_health(conn, now=utc_now())
