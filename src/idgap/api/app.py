@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from idgap import __version__
 from idgap.api import errors
 from idgap.api.routes import cabinet_leads, health, identity, ops
+from idgap.api.schemas import ERROR_RESPONSES
 from idgap.config import Settings, get_settings
 from idgap.store.db import make_engine
 
@@ -27,8 +28,9 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     errors.install(app)
-    for module in (health, ops, identity, cabinet_leads):
-        app.include_router(module.router, prefix=PREFIX)
+    app.include_router(health.router, prefix=PREFIX)
+    for module in (ops, identity, cabinet_leads):
+        app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
     if importlib.util.find_spec("idgap.web.app") is not None:
         from idgap.web.app import mount_web
 

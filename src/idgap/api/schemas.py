@@ -210,3 +210,27 @@ class ImportOut(Model):
     run_id: int | None
     tables: list[ImportTable]
     ignored_files: list[str]
+
+
+class ErrorDetail(Model):
+    code: str
+    message: str
+    request_id: str | None = None
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorOut(Model):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in (
+        (401, "Missing, invalid or revoked token"),
+        (403, "Token role too low"),
+        (404, "Not found"),
+        (409, "Conflict (already linked, or a recovery run in progress)"),
+        (422, "Invalid parameters or input file"),
+        (500, "Internal error (logged, with a request id)"),
+    )
+}

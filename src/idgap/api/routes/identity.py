@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from idgap.api.deps import Admin, AppSettings, Conn, Engine, Operator, Viewer
 from idgap.api.schemas import (
@@ -30,6 +30,7 @@ from idgap.recovery.read import get_run, list_runs
 router = APIRouter(prefix="/identity", tags=["identity"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/persons", response_model=PersonList)
@@ -71,7 +72,7 @@ def unmatched(conn: Conn, _: Viewer, reason_code: str | None = None,
 
 
 @router.post("/unmatched/{unmatched_id}/resolve", response_model=ResolveOut)
-def resolve(unmatched_id: int, body: ResolveIn, conn: Conn, who: Operator, settings: AppSettings) -> ResolveOut:
+def resolve(unmatched_id: Id, body: ResolveIn, conn: Conn, who: Operator, settings: AppSettings) -> ResolveOut:
     """Link the lead to a candidate driver (or a person): lead link + driver link + origin at once."""
     out = manual.resolve_unmatched(conn, unmatched_id, driver_id=body.driver_id, person_key=body.person_key,
                                    by=f"api:{who.name}", note=body.note, now=utc_now(), settings=settings)
@@ -79,7 +80,7 @@ def resolve(unmatched_id: int, body: ResolveIn, conn: Conn, who: Operator, setti
 
 
 @router.post("/unmatched/{unmatched_id}/dismiss", response_model=Message)
-def dismiss(unmatched_id: int, body: DismissIn, conn: Conn, who: Operator) -> Message:
+def dismiss(unmatched_id: Id, body: DismissIn, conn: Conn, who: Operator) -> Message:
     manual.dismiss_unmatched(conn, unmatched_id, by=f"api:{who.name}", note=body.note, now=utc_now())
     return Message(message="dismissed")
 
@@ -92,7 +93,7 @@ def runs(conn: Conn, _: Viewer, limit: Annotated[int, Query(ge=1, le=200)] = 20,
 
 
 @router.get("/runs/{run_id}", response_model=Run)
-def run(run_id: int, conn: Conn, _: Viewer) -> dict[str, Any]:
+def run(run_id: Id, conn: Conn, _: Viewer) -> dict[str, Any]:
     return get_run(conn, run_id)
 
 
