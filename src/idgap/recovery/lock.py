@@ -43,12 +43,14 @@ def recovery_lock(engine: sa.Engine) -> Iterator[None]:
         return
     conn = engine.connect()  # dedicated session: the lock dies with it
     try:
-        got = conn.execute(sa.select(sa.func.pg_try_advisory_lock(ADVISORY_KEY))).scalar_one()
+        # keyed per schema: one store per schema, so stores sharing a database never block each other
+        key = (ADVISORY_KEY, sa.func.hashtext(sa.func.current_schema()))
+        got = conn.execute(sa.select(sa.func.pg_try_advisory_lock(*key))).scalar_one()
         if not got:
             raise JobLocked(BUSY)
         try:
             yield
         finally:
-            conn.execute(sa.select(sa.func.pg_advisory_unlock(ADVISORY_KEY)))
+            conn.execute(sa.select(sa.func.pg_advisory_unlock(*key)))
     finally:
         conn.close()
