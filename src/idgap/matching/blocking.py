@@ -58,7 +58,7 @@ def candidate_pairs(
         "ci", "lead_date", "phone_norm", "license_norm", "plate_norm", "name_tokens", "model_norm"
     )
     joined = pairs.join(cand_cols, on="ci").join(drv, on="di")
-    return joined.with_columns(
+    out = joined.with_columns(
         phone_eq=(pl.col("phone_norm") == pl.col("phone_norm_d")).fill_null(False),
         license_eq=(pl.col("license_norm") == pl.col("license_norm_d")).fill_null(False),
         plate_exact=(pl.col("plate_norm") == pl.col("plate_norm_d")).fill_null(False),
@@ -68,6 +68,11 @@ def candidate_pairs(
         ).fill_null(False),
         hire_days=(pl.col("hire_date_d") - pl.col("lead_date")).dt.total_days(),
         target=pl.col("park_id_d") == settings.target_park_id,
+    )
+    # only what the rulesets read; candidate-side columns stay on the candidate row
+    return out.select(
+        "ci", "driver_id_d", "park_id_d", "plate_norm_d", "model_norm_d", "name_tokens_d",
+        "phone_eq", "license_eq", "plate_exact", "plate_conf", "hire_days", "target",
     )
 
 

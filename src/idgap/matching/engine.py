@@ -6,8 +6,9 @@ limited to the handful of pairs each candidate's blocks produced.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
+
+import orjson
 
 import polars as pl
 
@@ -51,13 +52,24 @@ def match_candidates(
     usable = cands.filter(pl.col("source_pk").is_not_null() & pl.col("lead_date").is_not_null())
     pairs = candidate_pairs(usable, ix, s, by_name=ruleset == "idgap")
     by_ci: dict[int, list[dict]] = defaultdict(list)
-    for p in pairs.iter_rows(named=True):
+    for p in _dicts(pairs):
         by_ci[p["ci"]].append(p)
     rows = []
-    for c in cands.iter_rows(named=True):
+    for c in _dicts(cands):
         d = _precheck(c) or decide(c, by_ci.get(c["ci"], []), s)
         rows.append(_row(c, d, ruleset, version, iv, s))
     return pl.DataFrame(rows, schema=DECISION_SCHEMA, orient="row")
+
+
+def _dicts(df: pl.DataFrame) -> list[dict]:
+    """Rows as dicts, built from column lists (several times faster than iter_rows)."""
+    cols = df.to_dict(as_series=False)
+    names = list(cols)
+    return [dict(zip(names, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+
+
+def _json(value: object) -> str:
+    return orjson.dumps(value, default=str).decode()
 
 
 def _precheck(c: dict) -> Decision | None:
@@ -75,8 +87,7 @@ def _row(c: dict, d: Decision, ruleset: str, version: str, iv: str, s: MatchSett
                 "thresholds": _thresholds(ruleset, s)}
     return (
         c["source_table"], c["source_pk"], d.outcome.value, d.driver_id, d.rule, d.score,
-        d.confidence, str(d.reason), json.dumps(evidence, default=str),
-        json.dumps(d.candidates, default=str), ruleset, version, iv,
+        d.confidence, str(d.reason), _json(evidence), _json(d.candidates), ruleset, version, iv,
     )
 
 

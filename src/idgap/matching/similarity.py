@@ -34,20 +34,20 @@ def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     edit similarity with transpositions >= 0.8 counts, weighted by that similarity); the result averages
     coverage of the shorter and of the longer name, like the reference formula.
     """
-    if not a or not b:
+    sa, sb = set(a), set(b)
+    if not sa or not sb:
         return 0.0
-    short, long_ = (list(a), list(b)) if len(a) <= len(b) else (list(b), list(a))
-    used: set[int] = set()
-    matched = 0.0
-    for tok in short:
-        best, best_j = 0.0, -1
-        for j, other in enumerate(long_):
-            if j in used:
-                continue
-            s = 1.0 if tok == other else OSA.normalized_similarity(tok, other)
+    short, long_ = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    exact = short & long_
+    matched = float(len(exact))
+    unused = [t for t in long_ if t not in exact]
+    for tok in short - exact:  # only the tokens that differ pay for an edit distance
+        best, best_tok = 0.0, None
+        for other in unused:
+            s = OSA.normalized_similarity(tok, other)
             if s > best:
-                best, best_j = s, j
-        if best >= 0.8:
-            used.add(best_j)
+                best, best_tok = s, other
+        if best >= 0.8 and best_tok is not None:
+            unused.remove(best_tok)
             matched += best
     return (matched / len(short) + matched / len(long_)) / 2
