@@ -49,9 +49,15 @@ def main() -> int:
         t = time.perf_counter()
         import_path(engine, tmp / "drivers", now=dt.datetime.now(dt.UTC), settings=s)
         again = time.perf_counter() - t
-        results[backend] = {"import_seconds": round(first, 1), "rows_per_s": round(n / first),
-                            "reimport_unchanged_seconds": round(again, 1)}
-        print(f"{backend}: {n:,} drivers in {first:.1f}s ({n / first:,.0f} rows/s); re-import {again:.1f}s", flush=True)
+        results[backend] = {
+            "import_seconds": round(first, 1),
+            "rows_per_s": round(n / first),
+            "reimport_unchanged_seconds": round(again, 1),
+        }
+        print(
+            f"{backend}: {n:,} drivers in {first:.1f}s ({n / first:,.0f} rows/s); re-import {again:.1f}s",
+            flush=True,
+        )
         engine.dispose()
     if admin is not None:
         with admin.begin() as c:
@@ -67,9 +73,15 @@ def main() -> int:
     mid = time.perf_counter()
     run_recovery(engine, settings=s, kind="match")
     end = time.perf_counter()
-    results["seed_end_to_end"] = {"import_s": round(mid - t, 1), "match_and_gaps_s": round(end - mid, 1),
-                                  "total_s": round(end - t, 1)}
-    print(f"seed park 800 x 127,000 end to end: import {mid - t:.1f}s + match/gaps {end - mid:.1f}s", flush=True)
+    results["seed_end_to_end"] = {
+        "import_s": round(mid - t, 1),
+        "match_and_gaps_s": round(end - mid, 1),
+        "total_s": round(end - t, 1),
+    }
+    print(
+        f"seed park 800 x 127,000 end to end: import {mid - t:.1f}s + match/gaps {end - mid:.1f}s",
+        flush=True,
+    )
     results["peak_rss_mb"] = peak_rss_mb()
     save("import", results)
     return 0

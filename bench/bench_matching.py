@@ -39,7 +39,9 @@ def generate(size: str) -> None:
 
 def load_park(size: str) -> SimpleNamespace:
     d = DATA / size
-    return SimpleNamespace(**{n: pl.read_parquet(d / f"{n}.parquet") for n in ("cabinet_leads", "drivers", "truth")})
+    return SimpleNamespace(
+        **{n: pl.read_parquet(d / f"{n}.parquet") for n in ("cabinet_leads", "drivers", "truth")}
+    )
 
 
 def one(size: str, ruleset: str) -> dict:
@@ -48,6 +50,7 @@ def one(size: str, ruleset: str) -> dict:
     from idgap.matching.engine import match_candidates
     from idgap.matching.evaluate import evaluate
     from idgap.matching.index import build_driver_index, index_version
+
     leads, drivers = SIZES[size]
     t0 = time.perf_counter()
     park = load_park(size)
@@ -60,22 +63,34 @@ def one(size: str, ruleset: str) -> dict:
     decisions = match_candidates(cands, index, ruleset=ruleset, index_version=version)
     t3 = time.perf_counter()
     auto = decisions.select(
-        "source_pk", "candidates_json",
+        "source_pk",
+        "candidates_json",
         pl.when(pl.col("outcome") == "matched").then(pl.col("driver_id")).alias("driver_id"),
     )
     rep = evaluate(auto, park.truth)
     no_phone = park.cabinet_leads.with_columns(
         lead_id=pl.coalesce(pl.col("external_id").replace("", None), pl.col("id").cast(pl.Utf8))
     ).filter(pl.col("park_phone").is_null() | (pl.col("park_phone") == ""))["lead_id"]
-    rep_np = evaluate(auto.filter(pl.col("source_pk").is_in(no_phone.implode())),
-                      park.truth.filter(pl.col("lead_id").is_in(no_phone.implode())))
+    rep_np = evaluate(
+        auto.filter(pl.col("source_pk").is_in(no_phone.implode())),
+        park.truth.filter(pl.col("lead_id").is_in(no_phone.implode())),
+    )
     return {
-        "size": size, "leads": leads, "drivers": drivers, "ruleset": ruleset,
-        "precision": rep.precision, "recall": rep.recall, "f1": rep.f1, "wrong_links": rep.wrong_links,
-        "auto_link_rate": rep.auto_link_rate, "review_coverage": rep.review_coverage,
+        "size": size,
+        "leads": leads,
+        "drivers": drivers,
+        "ruleset": ruleset,
+        "precision": rep.precision,
+        "recall": rep.recall,
+        "f1": rep.f1,
+        "wrong_links": rep.wrong_links,
+        "auto_link_rate": rep.auto_link_rate,
+        "review_coverage": rep.review_coverage,
         "recall_no_phone": rep_np.recall,
-        "leads_per_s": round(leads / (t3 - t2)), "match_seconds": round(t3 - t2, 2),
-        "index_build_seconds": round(t2 - t1, 2), "load_seconds": round(t1 - t0, 2),
+        "leads_per_s": round(leads / (t3 - t2)),
+        "match_seconds": round(t3 - t2, 2),
+        "index_build_seconds": round(t2 - t1, 2),
+        "load_seconds": round(t1 - t0, 2),
         "peak_rss_mb": peak_rss_mb(),
         "outcomes": dict(decisions["outcome"].value_counts().iter_rows()),
         "per_case": rep.per_case,
@@ -91,19 +106,31 @@ def main() -> int:
         return 0
     sizes = ["seed"] if "--quick" in sys.argv else list(SIZES)
     rows = []
-    rulesets = [r for r in ("ct4", "idgap") if any(a == f"--{r}-only" for a in sys.argv)] or ["ct4", "idgap"]
+    rulesets = [r for r in ("ct4", "idgap") if any(a == f"--{r}-only" for a in sys.argv)] or [
+        "ct4",
+        "idgap",
+    ]
     for size in sizes:
         if not (DATA / size / "drivers.parquet").exists():
-            subprocess.run([sys.executable, "-m", "bench.bench_matching", "--generate", size], check=True)
+            subprocess.run(
+                [sys.executable, "-m", "bench.bench_matching", "--generate", size], check=True
+            )
         for ruleset in rulesets:
-            out = subprocess.run([sys.executable, "-m", "bench.bench_matching", "--one", size, ruleset],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.bench_matching", "--one", size, ruleset],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             r = rows[-1]
-            print(f"{size:5} {ruleset:5} precision {r['precision']:.4f} recall {r['recall']:.4f} "
-                  f"(no phone {r['recall_no_phone']:.4f}) F1 {r['f1']:.4f} wrong {r['wrong_links']} "
-                  f"review coverage {r['review_coverage']:.4f} {r['leads_per_s']:,} leads/s "
-                  f"peak {r['peak_rss_mb']} MB", flush=True)
+            print(
+                f"{size:5} {ruleset:5} precision {r['precision']:.4f} recall {r['recall']:.4f} "
+                f"(no phone {r['recall_no_phone']:.4f}) F1 {r['f1']:.4f} wrong {r['wrong_links']} "
+                f"review coverage {r['review_coverage']:.4f} {r['leads_per_s']:,} leads/s "
+                f"peak {r['peak_rss_mb']} MB",
+                flush=True,
+            )
     save("matching", rows)
     return 0
 

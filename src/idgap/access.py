@@ -47,8 +47,11 @@ def create_token(conn: sa.Connection, *, name: str, role: str | Role, now: dt.da
     """Create a token and return its plaintext - the only time it is ever visible."""
     r = role if isinstance(role, Role) else Role.parse(role)
     token = PREFIX + secrets.token_urlsafe(32)
-    conn.execute(api_tokens.insert().values(
-        name=name, role=r.name, token_hash=hash_token(token), prefix=token[:12], created_at=now))
+    conn.execute(
+        api_tokens.insert().values(
+            name=name, role=r.name, token_hash=hash_token(token), prefix=token[:12], created_at=now
+        )
+    )
     return token
 
 
@@ -56,7 +59,9 @@ def verify_token(conn: sa.Connection, token: str | None, *, now: dt.datetime) ->
     """The principal of a valid, unrevoked token; lookup by hash, so no timing oracle on the secret."""
     if not token or not token.startswith(PREFIX):
         return None
-    row = conn.execute(sa.select(api_tokens).where(api_tokens.c.token_hash == hash_token(token))).first()
+    row = conn.execute(
+        sa.select(api_tokens).where(api_tokens.c.token_hash == hash_token(token))
+    ).first()
     if row is None or row.revoked_at is not None:
         return None
     last = row.last_used_at
@@ -68,12 +73,18 @@ def verify_token(conn: sa.Connection, token: str | None, *, now: dt.datetime) ->
 
 
 def list_tokens(conn: sa.Connection) -> list[dict]:
-    cols = [api_tokens.c[c] for c in ("id", "name", "role", "prefix", "created_at", "last_used_at", "revoked_at")]
+    cols = [
+        api_tokens.c[c]
+        for c in ("id", "name", "role", "prefix", "created_at", "last_used_at", "revoked_at")
+    ]
     return [dict(r._mapping) for r in conn.execute(sa.select(*cols).order_by(api_tokens.c.id))]
 
 
 def revoke_token(conn: sa.Connection, token_id: int, *, now: dt.datetime) -> None:
-    done = conn.execute(api_tokens.update().where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
-                        .values(revoked_at=now))
+    done = conn.execute(
+        api_tokens.update()
+        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     if done.rowcount == 0:
         raise NotFound(f"no active token #{token_id}")

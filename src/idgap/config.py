@@ -26,10 +26,14 @@ class Settings(BaseSettings):
     currency: str = Field("S/", description="Currency symbol shown next to amounts.")
     ruleset: str = Field("idgap", description="Matching ruleset: 'idgap' (default) or 'ct4'.")
     name_similarity_threshold: float = Field(0.66, description="Reference R3 name threshold.")
-    name_gap_threshold: float = Field(0.15, description="Reference R3 best-vs-second ambiguity gap.")
+    name_gap_threshold: float = Field(
+        0.15, description="Reference R3 best-vs-second ambiguity gap."
+    )
     hire_window_before_days: int = Field(90, description="R3 hire window start: lead date minus.")
     hire_window_after_days: int = Field(30, description="R3 hire window end: lead date plus.")
-    claim_window_days: int = Field(14, description="Trips count in [lead_date, lead_date + N days).")
+    claim_window_days: int = Field(
+        14, description="Trips count in [lead_date, lead_date + N days)."
+    )
     milestone_trips: tuple[int, int, int] = Field((1, 5, 25), description="Trip milestones.")
     milestone_amounts: tuple[float, float, float] = Field(
         (25.0, 35.0, 100.0), description="Bonus paid per milestone reached (cumulative)."

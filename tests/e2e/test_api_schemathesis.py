@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from idgap.access import create_token
 from idgap.api.app import create_app
@@ -42,12 +42,16 @@ def test_api_honours_its_schema(seeded):
             continue  # starts a background job; covered by the integration tests
 
         @given(case=op.as_strategy())
-        @settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def check(case):
             # A cross-field rule the schema cannot express (date_from after date_to) is a
             # deliberate 422, so "valid data accepted" is not asserted; everything else is.
-            case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                                   excluded_checks=[positive_data_acceptance])
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {token}"},
+                excluded_checks=[positive_data_acceptance],
+            )
 
         check()
         checked += 1

@@ -65,7 +65,13 @@ ORDER = ["viewer", "operator", "admin"]
 
 @pytest.mark.parametrize(("method", "path", "least"), ROUTES)
 def test_every_route_needs_a_token_and_the_right_role(api, method, path, least):
-    body = {"json": {"note": "x"}} if "dismiss" in path else {"json": {"source_table": "x", "source_pk": "y", "reason": "z"}} if "split" in path else {}
+    body = (
+        {"json": {"note": "x"}}
+        if "dismiss" in path
+        else {"json": {"source_table": "x", "source_pk": "y", "reason": "z"}}
+        if "split" in path
+        else {}
+    )
     assert api(method, path, **body).status_code == 401
     for role in ORDER:
         r = api(method, path, role, **body)
@@ -97,9 +103,14 @@ def test_gap_endpoint_has_the_reference_shape_and_filters(api):
     assert len(body["items"]) == 10 and body["meta"]["total_pages"] == 15
     assert body["items"][0]["gap_reason"] != "resolved"  # unresolved first
     high = api("GET", "/ops/identity-gaps?risk_level=high&gap_reason=no_identity", "viewer").json()
-    assert all(i["risk_level"] == "high" and i["gap_reason"] == "no_identity" for i in high["items"])
+    assert all(
+        i["risk_level"] == "high" and i["gap_reason"] == "no_identity" for i in high["items"]
+    )
     assert api("GET", "/ops/identity-gaps?page_size=5000", "viewer").status_code == 422
-    assert "page_size" in api("GET", "/ops/identity-gaps?page_size=0", "viewer").json()["error"]["message"]
+    assert (
+        "page_size"
+        in api("GET", "/ops/identity-gaps?page_size=0", "viewer").json()["error"]["message"]
+    )
 
 
 def test_alerts_sort_high_before_medium_before_low(api):
@@ -111,20 +122,60 @@ def test_alerts_sort_high_before_medium_before_low(api):
 def test_operator_resolves_a_review_lead_to_its_candidate(api):
     queue = api("GET", "/identity/unmatched?limit=200", "viewer").json()["items"]
     target = Settings().park_id
-    item = next(i for i in queue if i["source_table"] == "module_ct_cabinet_leads"
-                and any((c.get("driver") or {}).get("park_id") == target and not c.get("linked_person")
-                        for c in i["candidates"] or []))
-    cand = next(c for c in item["candidates"] if c["driver"]["park_id"] == target and not c.get("linked_person"))
-    r = api("POST", f"/identity/unmatched/{item['id']}/resolve", "operator", json={"driver_id": cand["driver_id"], "note": "ok"})
+    item = next(
+        i
+        for i in queue
+        if i["source_table"] == "module_ct_cabinet_leads"
+        and any(
+            (c.get("driver") or {}).get("park_id") == target and not c.get("linked_person")
+            for c in i["candidates"] or []
+        )
+    )
+    cand = next(
+        c
+        for c in item["candidates"]
+        if c["driver"]["park_id"] == target and not c.get("linked_person")
+    )
+    r = api(
+        "POST",
+        f"/identity/unmatched/{item['id']}/resolve",
+        "operator",
+        json={"driver_id": cand["driver_id"], "note": "ok"},
+    )
     assert r.status_code == 200, r.text
     with api.engine.connect() as conn:
-        st = conn.execute(sa.select(lead_status).where(lead_status.c.lead_id == item["source_pk"])).mappings().one()
+        st = (
+            conn.execute(sa.select(lead_status).where(lead_status.c.lead_id == item["source_pk"]))
+            .mappings()
+            .one()
+        )
         assert (st["gap_reason"], st["driver_id"]) == ("resolved", cand["driver_id"])
         person = st["person_key"]
-        assert conn.execute(sa.select(identity_origin.c.origin_source_id).where(identity_origin.c.person_key == person)).scalar() is not None
-        assert conn.execute(sa.select(sa.func.count()).select_from(identity_links).where(
-            identity_links.c.person_key == person, identity_links.c.source_table == "drivers")).scalar() == 1
-    again = api("POST", f"/identity/unmatched/{item['id']}/resolve", "operator", json={"driver_id": cand["driver_id"]})
+        assert (
+            conn.execute(
+                sa.select(identity_origin.c.origin_source_id).where(
+                    identity_origin.c.person_key == person
+                )
+            ).scalar()
+            is not None
+        )
+        assert (
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(identity_links)
+                .where(
+                    identity_links.c.person_key == person,
+                    identity_links.c.source_table == "drivers",
+                )
+            ).scalar()
+            == 1
+        )
+    again = api(
+        "POST",
+        f"/identity/unmatched/{item['id']}/resolve",
+        "operator",
+        json={"driver_id": cand["driver_id"]},
+    )
     assert again.status_code == 409
     detail = api("GET", f"/identity/persons/{person}", "viewer").json()
     assert detail["has_driver_conversion"] and detail["origin"] and detail["origin_history"]
@@ -150,7 +201,12 @@ def test_upload_reports_bad_rows(api):
     assert r.status_code == 200
     t = r.json()["tables"][0]
     assert (t["loaded"], t["rejected"], t["rejects"][0]["line"]) == (1, 1, 3)
-    refused = api("POST", "/cabinet-leads/upload-csv", "operator", files={"file": ("leads.csv", b"id,first_name\n1,x\n")})
+    refused = api(
+        "POST",
+        "/cabinet-leads/upload-csv",
+        "operator",
+        files={"file": ("leads.csv", b"id,first_name\n1,x\n")},
+    )
     assert refused.status_code == 422 and "lead_created_at" in refused.json()["error"]["message"]
 
 

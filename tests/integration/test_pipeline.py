@@ -48,11 +48,21 @@ def invariant_violations(conn) -> int:
     """Leads with a link but no driver link, or a linked person without origin."""
     lk = identity_links
     drv = lk.alias("d")
-    no_driver = conn.execute(sa.select(sa.func.count()).select_from(lk).where(
-        lk.c.source_table == "module_ct_cabinet_leads",
-        ~sa.exists().where(drv.c.person_key == lk.c.person_key, drv.c.source_table == "drivers"))).scalar_one()
-    no_origin = conn.execute(sa.select(sa.func.count()).select_from(lk).where(
-        ~sa.exists().where(identity_origin.c.person_key == lk.c.person_key))).scalar_one()
+    no_driver = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(lk)
+        .where(
+            lk.c.source_table == "module_ct_cabinet_leads",
+            ~sa.exists().where(
+                drv.c.person_key == lk.c.person_key, drv.c.source_table == "drivers"
+            ),
+        )
+    ).scalar_one()
+    no_origin = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(lk)
+        .where(~sa.exists().where(identity_origin.c.person_key == lk.c.person_key))
+    ).scalar_one()
     return no_driver + no_origin
 
 
@@ -61,16 +71,22 @@ def test_import_then_reimport_changes_nothing(engine, park_dir):
     assert first["module_ct_cabinet_leads"] == (200, 0, 0, 0)
     assert first["drivers"][0] == 3000
     again = counts(load(engine, park_dir))
-    assert all(loaded == updated == rejected == 0 for loaded, updated, _, rejected in again.values())
+    assert all(
+        loaded == updated == rejected == 0 for loaded, updated, _, rejected in again.values()
+    )
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(lead_status)).scalar_one() == 200
 
 
 def test_changed_row_is_updated(engine, tmp_path):
     f = tmp_path / "module_ct_cabinet_leads.csv"
-    f.write_text("id,external_id,lead_created_at,first_name\n1,a1,2026-11-01 10:00,Ana\n2,,01/11/2026,Luis\n")
+    f.write_text(
+        "id,external_id,lead_created_at,first_name\n1,a1,2026-11-01 10:00,Ana\n2,,01/11/2026,Luis\n"
+    )
     assert counts(load(engine, f))["module_ct_cabinet_leads"] == (2, 0, 0, 0)
-    f.write_text("id,external_id,lead_created_at,first_name\n1,a1,2026-11-01 10:00,Ana María\n2,,01/11/2026,Luis\n")
+    f.write_text(
+        "id,external_id,lead_created_at,first_name\n1,a1,2026-11-01 10:00,Ana María\n2,,01/11/2026,Luis\n"
+    )
     assert counts(load(engine, f))["module_ct_cabinet_leads"] == (0, 1, 1, 0)
 
 
@@ -92,7 +108,9 @@ def test_bad_rows_are_rejected_with_line_and_reason_and_the_rest_loads(engine, t
         (5, "missing key: external_id and id are both empty"),
     ]
     with engine.connect() as conn:
-        stored = conn.execute(sa.select(import_rejects.c.line_number, import_rejects.c.file_name)).all()
+        stored = conn.execute(
+            sa.select(import_rejects.c.line_number, import_rejects.c.file_name)
+        ).all()
     assert sorted(stored) == [(3, f.name), (4, f.name), (5, f.name)]
 
 
@@ -120,14 +138,27 @@ def test_match_links_with_driver_and_origin_and_rerun_is_a_no_op(engine, park_di
     assert first.writes.matched > 100
     with engine.connect() as conn:
         assert invariant_violations(conn) == 0
-        links = conn.execute(sa.select(identity_links.c.source_pk, identity_links.c.person_key)).all()
-        history = conn.execute(sa.select(sa.func.count()).select_from(identity_origin_history)).scalar_one()
+        links = conn.execute(
+            sa.select(identity_links.c.source_pk, identity_links.c.person_key)
+        ).all()
+        history = conn.execute(
+            sa.select(sa.func.count()).select_from(identity_origin_history)
+        ).scalar_one()
     second = run_recovery(engine, settings=SETTINGS, now_fn=lambda: NOW, kind="recover")
     assert (second.processed, second.writes.matched, second.origins_backfilled) == (0, 0, 0)
     with engine.connect() as conn:
-        assert sorted(conn.execute(sa.select(identity_links.c.source_pk, identity_links.c.person_key)).all()) == sorted(links)
-        assert conn.execute(sa.select(sa.func.count()).select_from(identity_origin_history)).scalar_one() == history
-        statuses = dict(conn.execute(sa.select(runs.c.kind, runs.c.status).where(runs.c.kind != "import")).all())
+        assert sorted(
+            conn.execute(sa.select(identity_links.c.source_pk, identity_links.c.person_key)).all()
+        ) == sorted(links)
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(identity_origin_history)
+            ).scalar_one()
+            == history
+        )
+        statuses = dict(
+            conn.execute(sa.select(runs.c.kind, runs.c.status).where(runs.c.kind != "import")).all()
+        )
     assert statuses == {"match": "completed", "recover": "completed"}
 
 
@@ -136,12 +167,28 @@ def test_two_leads_of_one_driver_share_a_person_and_one_is_other_origin(engine, 
     run_recovery(engine, settings=SETTINGS, now_fn=lambda: NOW, kind="match")
     truth = pl.read_csv(park_dir / "truth_leads.csv", infer_schema=False)
     with engine.connect() as conn:
-        st = pl.DataFrame(conn.execute(sa.select(lead_status.c.lead_id, lead_status.c.person_key,
-                                                 lead_status.c.gap_reason, lead_status.c.driver_id)).all(),
-                          schema=["lead_id", "person_key", "gap_reason", "driver_id"], orient="row")
-    shared = st.join(truth, on="lead_id").filter(pl.col("driver_id").is_not_null()).group_by("driver_id").agg(
-        pl.col("person_key").n_unique().alias("persons"), pl.len().alias("leads"),
-        (pl.col("gap_reason") == "other_origin").sum().alias("other"))
+        st = pl.DataFrame(
+            conn.execute(
+                sa.select(
+                    lead_status.c.lead_id,
+                    lead_status.c.person_key,
+                    lead_status.c.gap_reason,
+                    lead_status.c.driver_id,
+                )
+            ).all(),
+            schema=["lead_id", "person_key", "gap_reason", "driver_id"],
+            orient="row",
+        )
+    shared = (
+        st.join(truth, on="lead_id")
+        .filter(pl.col("driver_id").is_not_null())
+        .group_by("driver_id")
+        .agg(
+            pl.col("person_key").n_unique().alias("persons"),
+            pl.len().alias("leads"),
+            (pl.col("gap_reason") == "other_origin").sum().alias("other"),
+        )
+    )
     multi = shared.filter(pl.col("leads") > 1)
     assert multi.height > 0
     assert multi["persons"].to_list() == [1] * multi.height
@@ -174,8 +221,13 @@ def test_interrupted_run_loses_nothing_and_the_next_run_finishes(engine, park_di
     report = run_recovery(engine, settings=SETTINGS, now_fn=lambda: NOW)
     with engine.connect() as conn:
         assert invariant_violations(conn) == 0
-        assert conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one() > partial
-        assert conn.execute(sa.select(runs.c.status).where(runs.c.kind == "recover").order_by(runs.c.id)).scalars().all() == ["interrupted", "completed"]
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one()
+            > partial
+        )
+        assert conn.execute(
+            sa.select(runs.c.status).where(runs.c.kind == "recover").order_by(runs.c.id)
+        ).scalars().all() == ["interrupted", "completed"]
     assert report.writes.matched > 0
 
 
@@ -184,4 +236,6 @@ def test_dry_run_writes_nothing(engine, park_dir):
     report = run_recovery(engine, settings=SETTINGS, now_fn=lambda: NOW, dry_run=True)
     assert report.writes.matched > 0
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one() == 0
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one() == 0
+        )

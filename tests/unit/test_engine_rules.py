@@ -29,7 +29,9 @@ def norm(**raw: str | None) -> dict:
 # --- normalisation (SPEC §4.1) ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", ["+51 987 654 321", "987654321", "51987654321", "987-654-321", "(51) 987654321"])
+@pytest.mark.parametrize(
+    "raw", ["+51 987 654 321", "987654321", "51987654321", "987-654-321", "(51) 987654321"]
+)
 def test_phone_formats_are_equal(raw):
     assert norm(phone_raw=raw)["phone_norm"] == "987654321"
 
@@ -64,7 +66,10 @@ def test_name_normalisation_is_idempotent_and_case_insensitive(s):
     assert norm(name_raw=f"  {s}  ".replace(" ", "   "))["name_norm"] == once
 
 
-@given(st.integers(900_000_000, 999_999_999), st.sampled_from(["{p}", "+51 {p}", "51{p}", "{a}-{b}-{c}"]))
+@given(
+    st.integers(900_000_000, 999_999_999),
+    st.sampled_from(["{p}", "+51 {p}", "51{p}", "{a}-{b}-{c}"]),
+)
 def test_phone_format_never_changes_the_key(p, fmt):
     s = str(p)
     raw = fmt.format(p=s, a=s[:3], b=s[3:6], c=s[6:])
@@ -104,15 +109,35 @@ def test_fuzzy_similarity_forgives_typos_order_and_missing_surname():
 
 
 def drivers(*rows: dict) -> pl.DataFrame:
-    base = {"park_id": PARK, "phone": None, "license_number": None, "full_name": None,
-            "car_number": None, "car_model": None, "hire_date": "2026-01-12"}
+    base = {
+        "park_id": PARK,
+        "phone": None,
+        "license_number": None,
+        "full_name": None,
+        "car_number": None,
+        "car_model": None,
+        "hire_date": "2026-01-12",
+    }
     return build_driver_index(pl.DataFrame([{**base, **r} for r in rows], infer_schema_length=None))
 
 
-def lead(pk="L1", name="Juan Carlos Quispe Mamani", plate="ABC-123", phone=None, day=LEAD_DAY, model=None):
-    return pl.DataFrame([{"source_table": "module_ct_cabinet_leads", "source_pk": pk, "lead_date": day,
-                          "phone_raw": phone, "license_raw": None, "name_raw": name, "plate_raw": plate,
-                          "model_raw": model}])
+def lead(
+    pk="L1", name="Juan Carlos Quispe Mamani", plate="ABC-123", phone=None, day=LEAD_DAY, model=None
+):
+    return pl.DataFrame(
+        [
+            {
+                "source_table": "module_ct_cabinet_leads",
+                "source_pk": pk,
+                "lead_date": day,
+                "phone_raw": phone,
+                "license_raw": None,
+                "name_raw": name,
+                "plate_raw": plate,
+                "model_raw": model,
+            }
+        ]
+    )
 
 
 def decide(cands, index, ruleset="idgap") -> dict:
@@ -122,19 +147,32 @@ def decide(cands, index, ruleset="idgap") -> dict:
 def test_ct4_r1_phone_unique_in_target_park():
     ix = drivers({"driver_id": "D1", "phone": "987654321", "full_name": "X Y"})
     d = decide(lead(phone="+51 987 654 321", plate=None), ix, "ct4")
-    assert (d["outcome"], d["driver_id"], d["rule"], d["score"]) == ("matched", "D1", "R1_PHONE_EXACT", 95.0)
+    assert (d["outcome"], d["driver_id"], d["rule"], d["score"]) == (
+        "matched",
+        "D1",
+        "R1_PHONE_EXACT",
+        95.0,
+    )
 
 
 def test_ct4_r1_duplicate_phone_is_multiple_candidates():
-    ix = drivers({"driver_id": "D1", "phone": "987654321"}, {"driver_id": "D2", "phone": "987654321"})
+    ix = drivers(
+        {"driver_id": "D1", "phone": "987654321"}, {"driver_id": "D2", "phone": "987654321"}
+    )
     d = decide(lead(phone="987654321", plate=None), ix, "ct4")
     assert (d["outcome"], d["reason_code"]) == ("unmatched", "MULTIPLE_CANDIDATES")
 
 
 def test_ct4_r3_plate_in_window_with_name():
-    ix = drivers({"driver_id": "D1", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"})
+    ix = drivers(
+        {"driver_id": "D1", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"}
+    )
     d = decide(lead(), ix, "ct4")
-    assert (d["driver_id"], d["rule"], d["confidence"]) == ("D1", "R3_PLATE_EXACT_NAME_SIMILAR", "MEDIUM")
+    assert (d["driver_id"], d["rule"], d["confidence"]) == (
+        "D1",
+        "R3_PLATE_EXACT_NAME_SIMILAR",
+        "MEDIUM",
+    )
 
 
 def test_ct4_weak_name_is_weak_match_only():
@@ -143,14 +181,22 @@ def test_ct4_weak_name_is_weak_match_only():
 
 
 def test_ct4_two_close_names_on_one_plate_is_multiple():
-    ix = drivers({"driver_id": "D1", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"},
-                 {"driver_id": "D2", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"})
+    ix = drivers(
+        {"driver_id": "D1", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"},
+        {"driver_id": "D2", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"},
+    )
     assert decide(lead(), ix, "ct4")["reason_code"] == "MULTIPLE_CANDIDATES"
 
 
 def test_ct4_r3b_finds_plate_outside_hire_window():
-    ix = drivers({"driver_id": "D1", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani",
-                  "hire_date": "2024-01-01"})
+    ix = drivers(
+        {
+            "driver_id": "D1",
+            "car_number": "ABC123",
+            "full_name": "Juan Carlos Quispe Mamani",
+            "hire_date": "2024-01-01",
+        }
+    )
     d = decide(lead(), ix, "ct4")
     assert (d["driver_id"], d["rule"], d["score"]) == ("D1", "R3b", 100.0)
 
@@ -165,16 +211,34 @@ def test_no_identifiers_is_no_candidates_and_missing_date_is_missing_keys():
     ("results", "expected"),
     [
         ([], ("unmatched", "NO_CANDIDATES")),  # 2. nothing ran
-        ([ct4.RuleResult(Rule.R1_PHONE_EXACT, reason=Reason.MULTIPLE_CANDIDATES),
-          ct4.RuleResult(Rule.R3_PLATE_EXACT_NAME_SIMILAR, "D1", 85.0, "MEDIUM")], ("matched", "D1")),  # 3.
-        ([ct4.RuleResult(Rule.R1_PHONE_EXACT, "D1", 95.0, "HIGH"),
-          ct4.RuleResult(Rule.R3_PLATE_EXACT_NAME_SIMILAR, "D1", 85.0, "MEDIUM")], ("matched", "D1")),  # 4.
-        ([ct4.RuleResult(Rule.R1_PHONE_EXACT, "D1", 95.0, "HIGH"),
-          ct4.RuleResult(Rule.R3_PLATE_EXACT_NAME_SIMILAR, "D2", 85.0, "MEDIUM")],
-         ("unmatched", "MULTIPLE_CANDIDATES")),  # 5. rules disagree
-        ([ct4.RuleResult(Rule.R1_PHONE_EXACT, reason=Reason.NO_CANDIDATES),
-          ct4.RuleResult(Rule.R3_PLATE_EXACT_NAME_SIMILAR, reason=Reason.WEAK_MATCH_ONLY)],
-         ("unmatched", "NO_CANDIDATES")),  # 6. first reason in rule order
+        (
+            [
+                ct4.RuleResult(Rule.R1_PHONE_EXACT, reason=Reason.MULTIPLE_CANDIDATES),
+                ct4.RuleResult(Rule.R3_PLATE_EXACT_NAME_SIMILAR, "D1", 85.0, "MEDIUM"),
+            ],
+            ("matched", "D1"),
+        ),  # 3.
+        (
+            [
+                ct4.RuleResult(Rule.R1_PHONE_EXACT, "D1", 95.0, "HIGH"),
+                ct4.RuleResult(Rule.R3_PLATE_EXACT_NAME_SIMILAR, "D1", 85.0, "MEDIUM"),
+            ],
+            ("matched", "D1"),
+        ),  # 4.
+        (
+            [
+                ct4.RuleResult(Rule.R1_PHONE_EXACT, "D1", 95.0, "HIGH"),
+                ct4.RuleResult(Rule.R3_PLATE_EXACT_NAME_SIMILAR, "D2", 85.0, "MEDIUM"),
+            ],
+            ("unmatched", "MULTIPLE_CANDIDATES"),
+        ),  # 5. rules disagree
+        (
+            [
+                ct4.RuleResult(Rule.R1_PHONE_EXACT, reason=Reason.NO_CANDIDATES),
+                ct4.RuleResult(Rule.R3_PLATE_EXACT_NAME_SIMILAR, reason=Reason.WEAK_MATCH_ONLY),
+            ],
+            ("unmatched", "NO_CANDIDATES"),
+        ),  # 6. first reason in rule order
     ],
 )
 def test_ct4_combination_policy_clause_by_clause(results, expected):
@@ -184,41 +248,62 @@ def test_ct4_combination_policy_clause_by_clause(results, expected):
 
 
 def test_idgap_links_confusable_plate_and_reordered_name():
-    ix = drivers({"driver_id": "D1", "car_number": "A8C-155", "full_name": "Juan Carlos Quispe Mamani"})
+    ix = drivers(
+        {"driver_id": "D1", "car_number": "A8C-155", "full_name": "Juan Carlos Quispe Mamani"}
+    )
     d = decide(lead(plate="ABC 1S5", name="Quispe Mamani Juan Carlos"), ix)
     assert (d["outcome"], d["driver_id"]) == ("matched", "D1")
 
 
 def test_idgap_never_links_another_parks_account():
-    ix = drivers({"driver_id": "D9", "park_id": OTHER, "phone": "987654321", "car_number": "ABC123",
-                  "full_name": "Juan Carlos Quispe Mamani"})
+    ix = drivers(
+        {
+            "driver_id": "D9",
+            "park_id": OTHER,
+            "phone": "987654321",
+            "car_number": "ABC123",
+            "full_name": "Juan Carlos Quispe Mamani",
+        }
+    )
     d = decide(lead(phone="987654321"), ix)
     assert (d["outcome"], d["reason_code"], d["driver_id"]) == ("review", "OTHER_PARK_ONLY", None)
     assert '"D9"' in d["candidates_json"]
 
 
 def test_idgap_conflicting_strong_evidence_goes_to_review():
-    ix = drivers({"driver_id": "D1", "phone": "987654321", "full_name": "Juan Carlos Quispe Mamani"},
-                 {"driver_id": "D2", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"})
+    ix = drivers(
+        {"driver_id": "D1", "phone": "987654321", "full_name": "Juan Carlos Quispe Mamani"},
+        {"driver_id": "D2", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"},
+    )
     d = decide(lead(phone="987654321"), ix)
     assert (d["outcome"], d["reason_code"]) == ("review", "MULTIPLE_CANDIDATES")
 
 
 def test_idgap_family_car_prefers_the_right_given_name():
-    ix = drivers({"driver_id": "D1", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"},
-                 {"driver_id": "D2", "car_number": "ABC123", "full_name": "Rosa Quispe Mamani"})
+    ix = drivers(
+        {"driver_id": "D1", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani"},
+        {"driver_id": "D2", "car_number": "ABC123", "full_name": "Rosa Quispe Mamani"},
+    )
     d = decide(lead(), ix)
     assert (d["outcome"], d["driver_id"]) == ("matched", "D1")
 
 
 def test_idgap_hire_far_outside_window_still_links_strong_unique_evidence():
-    ix = drivers({"driver_id": "D1", "car_number": "ABC123", "full_name": "Juan Carlos Quispe Mamani",
-                  "hire_date": "2023-03-01"})
+    ix = drivers(
+        {
+            "driver_id": "D1",
+            "car_number": "ABC123",
+            "full_name": "Juan Carlos Quispe Mamani",
+            "hire_date": "2023-03-01",
+        }
+    )
     assert decide(lead(), ix)["driver_id"] == "D1"
 
 
 def test_index_version_changes_with_content_and_update_is_incremental():
-    raw = pl.DataFrame({"driver_id": ["D1", "D2"], "park_id": [PARK, PARK], "car_number": ["A", "B"]})
+    raw = pl.DataFrame(
+        {"driver_id": ["D1", "D2"], "park_id": [PARK, PARK], "car_number": ["A", "B"]}
+    )
     ix = build_driver_index(raw)
     changed = raw.with_columns(car_number=pl.Series(["A", "C"]))
     ix2, n = update_driver_index(ix, changed)

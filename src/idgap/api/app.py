@@ -21,9 +21,12 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
-        title="idgap", version=__version__,
+        title="idgap",
+        version=__version__,
         description="Identity gap of a fleet park: gaps, alerts, review queue, recovery runs.",
-        openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs", redoc_url=None,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -26,7 +26,9 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_conn(engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.Connection]:
-    with engine.begin() as conn:  # one transaction per request: writes commit together or not at all
+    with (
+        engine.begin() as conn
+    ):  # one transaction per request: writes commit together or not at all
         yield conn
 
 
@@ -46,7 +48,9 @@ def get_principal(
 def require(role: Role) -> Callable[..., Principal]:
     def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.can(role):
-            raise Forbidden(f"this action needs the {role.name} role; your token is {principal.role.name}")
+            raise Forbidden(
+                f"this action needs the {role.name} role; your token is {principal.role.name}"
+            )
         return principal
 
     return check

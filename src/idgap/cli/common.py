@@ -24,7 +24,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class CliState:
     def __init__(self, db_url: str | None):
         base = get_settings()
-        self.settings: Settings = base.model_copy(update={"database_url": db_url}) if db_url else base
+        self.settings: Settings = (
+            base.model_copy(update={"database_url": db_url}) if db_url else base
+        )
         self._engine: sa.Engine | None = None
 
     @property

@@ -14,9 +14,13 @@ from idgap.intake.report import ImportReport
 
 
 def import_(
-    path: Annotated[Path | None, typer.Argument(help="A directory of contract CSVs, or one CSV.")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="A directory of contract CSVs, or one CSV.")
+    ] = None,
     table: Annotated[str | None, typer.Option(help="Table of a single file, e.g. drivers.")] = None,
-    from_db: Annotated[str | None, typer.Option("--from-db", help="Read the park's PostgreSQL database.")] = None,
+    from_db: Annotated[
+        str | None, typer.Option("--from-db", help="Read the park's PostgreSQL database.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import source data: idempotent upserts, bad rows kept as rejects with file and line."""
@@ -50,14 +54,22 @@ def print_report(report: ImportReport) -> None:
     for col in ("table", "file", "loaded", "updated", "unchanged", "rejected"):
         t.add_column(col, justify="right" if col not in ("table", "file") else "left")
     for r in report.tables:
-        t.add_row(r.table, r.file, f"{r.loaded:,}", f"{r.updated:,}", f"{r.unchanged:,}",
-                  f"[red]{r.rejected:,}[/]" if r.rejected else "0")
+        t.add_row(
+            r.table,
+            r.file,
+            f"{r.loaded:,}",
+            f"{r.updated:,}",
+            f"{r.unchanged:,}",
+            f"[red]{r.rejected:,}[/]" if r.rejected else "0",
+        )
     console.print(t)
     for r in report.tables:
         for rej in r.rejects[:10]:
             console.print(f"  [red]rejected[/] {r.file}:{rej['line']}: {rej['reason']}")
         if r.rejected > 10:
-            console.print(f"  ... {r.rejected - 10} more rejects of {r.file} in table import_rejects")
+            console.print(
+                f"  ... {r.rejected - 10} more rejects of {r.file} in table import_rejects"
+            )
         for w in r.warnings[:10]:
             console.print(f"  [yellow]warning[/] {r.file}: {w}")
     if report.ignored_files:

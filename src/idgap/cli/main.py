@@ -23,7 +23,9 @@ app.add_typer(db_app, name="db")
 def main(
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="IDGAP_DATABASE_URL", help="Database URL (SQLite or PostgreSQL)."),
+        typer.Option(
+            "--db", envvar="IDGAP_DATABASE_URL", help="Database URL (SQLite or PostgreSQL)."
+        ),
     ] = None,
 ) -> None:
     set_state(CliState(db))
@@ -35,7 +37,9 @@ def db_upgrade() -> None:
     """Bring the schema to the newest revision (also done automatically on first use)."""
     engine = state().engine  # make_engine already upgrades
     upgrade(engine)
-    console.print(f"schema at revision [bold]{current_revision(engine)}[/] (head {head_revision()})")
+    console.print(
+        f"schema at revision [bold]{current_revision(engine)}[/] (head {head_revision()})"
+    )
 
 
 # Each module defines `register(app)`; the order is the order of `idgap --help`.

@@ -12,7 +12,12 @@ from idgap.cli.common import console, one_line_errors, state
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Run recovery every IDGAP_RECOVERY_INTERVAL_MINUTES.")] = True,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler", help="Run recovery every IDGAP_RECOVERY_INTERVAL_MINUTES."
+        ),
+    ] = True,
 ) -> None:
     """Serve the API (/api/v1) and the dashboard (/), with scheduled recovery."""
     import uvicorn

@@ -39,13 +39,28 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         return
     t = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
     for r in rows:
-        t.add_row(*(str(r[k] or "") for k in ("id", "name", "role", "prefix", "created_at", "last_used_at", "revoked_at")))
+        t.add_row(
+            *(
+                str(r[k] or "")
+                for k in (
+                    "id",
+                    "name",
+                    "role",
+                    "prefix",
+                    "created_at",
+                    "last_used_at",
+                    "revoked_at",
+                )
+            )
+        )
     console.print(t)
 
 
 @token_app.command("revoke")
 @one_line_errors
-def revoke(token_id: Annotated[int, typer.Argument(help="Token id from `idgap token list`.")]) -> None:
+def revoke(
+    token_id: Annotated[int, typer.Argument(help="Token id from `idgap token list`.")],
+) -> None:
     """Revoke a token at once."""
     with state().engine.begin() as conn:
         revoke_token(conn, token_id, now=utc_now())

@@ -73,11 +73,13 @@ def ensure_origins(
     """Bring the stored origin of each person in line with the rule (None = every person)."""
     lk, og = identity_links, identity_origin
     q = sa.select(lk.c.person_key, lk.c.source_table, lk.c.source_pk, lk.c.snapshot_date)
-    cur_q = sa.select(og.c.person_key, og.c.origin_tag, og.c.origin_source_table, og.c.origin_source_id)
+    cur_q = sa.select(
+        og.c.person_key, og.c.origin_tag, og.c.origin_source_table, og.c.origin_source_id
+    )
     links: dict[str, list[LinkRef]] = defaultdict(list)
     current: dict[str, tuple] = {}
     keys = list(person_keys) if person_keys is not None else None
-    for part in ([None] if keys is None else [keys[i : i + 900] for i in range(0, len(keys), 900)]):
+    for part in [None] if keys is None else [keys[i : i + 900] for i in range(0, len(keys), 900)]:
         lq = q if part is None else q.where(lk.c.person_key.in_(part))
         cq = cur_q if part is None else cur_q.where(og.c.person_key.in_(part))
         for pk, table, spk, snap in conn.execute(lq):
@@ -95,20 +97,33 @@ def ensure_origins(
             stats.unchanged += 1
             continue
         values = {
-            "origin_tag": origin.tag, "origin_source_table": origin.source_table,
-            "origin_source_id": origin.source_id, "origin_date": origin.date,
+            "origin_tag": origin.tag,
+            "origin_source_table": origin.source_table,
+            "origin_source_id": origin.source_id,
+            "origin_date": origin.date,
             "origin_confidence": 95.0 if origin.tag != "legacy_external" else 50.0,
-            "ruleset_version": RULESET_VERSION, "decided_by": changed_by,
-            "resolution_status": "resolved_auto", "updated_at": now,
+            "ruleset_version": RULESET_VERSION,
+            "decided_by": changed_by,
+            "resolution_status": "resolved_auto",
+            "updated_at": now,
             "evidence": {"links": len(refs), "rule": "priority > earliest date > smallest id"},
         }
-        history.append({
-            "person_key": person, "action": "update" if old else "insert",
-            "origin_tag_old": old[0] if old else None, "origin_source_table_old": old[1] if old else None,
-            "origin_source_id_old": old[2] if old else None, "origin_tag_new": origin.tag,
-            "origin_source_table_new": origin.source_table, "origin_source_id_new": origin.source_id,
-            "changed_by": changed_by, "change_reason": reason, "run_id": run_id, "changed_at": now,
-        })
+        history.append(
+            {
+                "person_key": person,
+                "action": "update" if old else "insert",
+                "origin_tag_old": old[0] if old else None,
+                "origin_source_table_old": old[1] if old else None,
+                "origin_source_id_old": old[2] if old else None,
+                "origin_tag_new": origin.tag,
+                "origin_source_table_new": origin.source_table,
+                "origin_source_id_new": origin.source_id,
+                "changed_by": changed_by,
+                "change_reason": reason,
+                "run_id": run_id,
+                "changed_at": now,
+            }
+        )
         if old:
             stats.updated += 1
             if not dry_run:

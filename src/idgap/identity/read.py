@@ -28,17 +28,26 @@ LEADS = "module_ct_cabinet_leads"
 
 def milestones_py(trips: int, settings: Settings) -> list[dict[str, Any]]:
     """Each milestone, whether the window's trips reach it, and what it pays."""
-    return [{"trips": m, "amount": a, "reached": trips >= m}
-            for m, a in zip(settings.milestone_trips, settings.milestone_amounts, strict=True)]
+    return [
+        {"trips": m, "amount": a, "reached": trips >= m}
+        for m, a in zip(settings.milestone_trips, settings.milestone_amounts, strict=True)
+    ]
 
 
 def _rows(conn: sa.Connection, stmt: sa.Select) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def list_persons(conn: sa.Connection, *, q: str | None = None, phone: str | None = None,
-                 license: str | None = None, confidence: str | None = None,
-                 limit: int = 100, offset: int = 0) -> dict[str, Any]:
+def list_persons(
+    conn: sa.Connection,
+    *,
+    q: str | None = None,
+    phone: str | None = None,
+    license: str | None = None,
+    confidence: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
     p = persons
     where = [p.c.status == "active"]
     if q:
@@ -50,33 +59,72 @@ def list_persons(conn: sa.Connection, *, q: str | None = None, phone: str | None
     if confidence:
         where.append(p.c.confidence == confidence)
     total = conn.execute(sa.select(sa.func.count()).select_from(p).where(*where)).scalar_one()
-    items = _rows(conn, sa.select(p).where(*where).order_by(p.c.created_at.desc(), p.c.person_key)
-                  .limit(limit).offset(offset))
+    items = _rows(
+        conn,
+        sa.select(p)
+        .where(*where)
+        .order_by(p.c.created_at.desc(), p.c.person_key)
+        .limit(limit)
+        .offset(offset),
+    )
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 def get_person(conn: sa.Connection, person_key: str) -> dict[str, Any]:
-    person = conn.execute(sa.select(persons).where(persons.c.person_key == person_key)).mappings().first()
+    person = (
+        conn.execute(sa.select(persons).where(persons.c.person_key == person_key))
+        .mappings()
+        .first()
+    )
     if person is None:
         raise NotFound(f"no person {person_key}")
     lk = identity_links
-    links = _rows(conn, sa.select(lk).where(lk.c.person_key == person_key).order_by(lk.c.linked_at, lk.c.id))
-    origin = conn.execute(sa.select(identity_origin).where(identity_origin.c.person_key == person_key)).mappings().first()
-    history = _rows(conn, sa.select(identity_origin_history).where(
-        identity_origin_history.c.person_key == person_key).order_by(identity_origin_history.c.id))
-    moves = _rows(conn, sa.select(link_history).where(sa.or_(
-        link_history.c.person_key_new == person_key, link_history.c.person_key_old == person_key)
-    ).order_by(link_history.c.id))
+    links = _rows(
+        conn, sa.select(lk).where(lk.c.person_key == person_key).order_by(lk.c.linked_at, lk.c.id)
+    )
+    origin = (
+        conn.execute(sa.select(identity_origin).where(identity_origin.c.person_key == person_key))
+        .mappings()
+        .first()
+    )
+    history = _rows(
+        conn,
+        sa.select(identity_origin_history)
+        .where(identity_origin_history.c.person_key == person_key)
+        .order_by(identity_origin_history.c.id),
+    )
+    moves = _rows(
+        conn,
+        sa.select(link_history)
+        .where(
+            sa.or_(
+                link_history.c.person_key_new == person_key,
+                link_history.c.person_key_old == person_key,
+            )
+        )
+        .order_by(link_history.c.id),
+    )
     driver_links = [link for link in links if link["source_table"] == "drivers"]
     return {
-        "person": dict(person), "links": [link for link in links if link["source_table"] != "drivers"],
-        "driver_links": driver_links, "has_driver_conversion": bool(driver_links),
-        "origin": dict(origin) if origin else None, "origin_history": history, "link_history": moves,
+        "person": dict(person),
+        "links": [link for link in links if link["source_table"] != "drivers"],
+        "driver_links": driver_links,
+        "has_driver_conversion": bool(driver_links),
+        "origin": dict(origin) if origin else None,
+        "origin_history": history,
+        "link_history": moves,
     }
 
 
-def list_unmatched(conn: sa.Connection, *, status: str | None = "OPEN", outcome: str | None = None,
-                   reason_code: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def list_unmatched(
+    conn: sa.Connection,
+    *,
+    status: str | None = "OPEN",
+    outcome: str | None = None,
+    reason_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
     """The queue, review first, newest leads first; candidates enriched with driver details."""
     u = identity_unmatched
     where = []
@@ -87,9 +135,13 @@ def list_unmatched(conn: sa.Connection, *, status: str | None = "OPEN", outcome:
     if reason_code:
         where.append(u.c.reason_code == reason_code)
     total = conn.execute(sa.select(sa.func.count()).select_from(u).where(*where)).scalar_one()
-    stmt = (sa.select(u).where(*where)
-            .order_by(sa.case((u.c.outcome == "review", 0), else_=1), u.c.snapshot_date.desc(), u.c.id)
-            .limit(limit).offset(offset))
+    stmt = (
+        sa.select(u)
+        .where(*where)
+        .order_by(sa.case((u.c.outcome == "review", 0), else_=1), u.c.snapshot_date.desc(), u.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
     items = _rows(conn, stmt)
     _enrich(conn, items)
     return {"items": items, "total": total, "limit": limit, "offset": offset}
@@ -101,14 +153,32 @@ def _enrich(conn: sa.Connection, items: list[dict[str, Any]]) -> None:
     if not ids:
         return
     d = drivers
-    cols = [d.c.driver_id, d.c.park_id, d.c.full_name, d.c.phone, d.c.car_number, d.c.car_brand,
-            d.c.car_model, d.c.hire_date]
-    info = {r["driver_id"]: r for r in _rows(conn, sa.select(*cols).where(d.c.driver_id.in_(list(ids))))}
+    cols = [
+        d.c.driver_id,
+        d.c.park_id,
+        d.c.full_name,
+        d.c.phone,
+        d.c.car_number,
+        d.c.car_brand,
+        d.c.car_model,
+        d.c.hire_date,
+    ]
+    info = {
+        r["driver_id"]: r for r in _rows(conn, sa.select(*cols).where(d.c.driver_id.in_(list(ids))))
+    }
     lk = identity_links
-    owners = dict(conn.execute(sa.select(lk.c.source_pk, lk.c.person_key).where(
-        lk.c.source_table == "drivers", lk.c.source_pk.in_(list(ids)))).all())
+    owners = dict(
+        conn.execute(
+            sa.select(lk.c.source_pk, lk.c.person_key).where(
+                lk.c.source_table == "drivers", lk.c.source_pk.in_(list(ids))
+            )
+        ).all()
+    )
     lead_ids = [it["source_pk"] for it in items if it["source_table"] == LEADS]
-    leads = {r["lead_id"]: r for r in _rows(conn, sa.select(cabinet_leads).where(cabinet_leads.c.lead_id.in_(lead_ids)))}
+    leads = {
+        r["lead_id"]: r
+        for r in _rows(conn, sa.select(cabinet_leads).where(cabinet_leads.c.lead_id.in_(lead_ids)))
+    }
     for it in items:
         it["lead"] = leads.get(it["source_pk"])
         for c in it.get("candidates") or []:
@@ -117,31 +187,67 @@ def _enrich(conn: sa.Connection, items: list[dict[str, Any]]) -> None:
 
 
 def get_lead(conn: sa.Connection, lead_id: str, *, settings: Settings) -> dict[str, Any]:
-    lead = conn.execute(sa.select(cabinet_leads).where(cabinet_leads.c.lead_id == lead_id)).mappings().first()
+    lead = (
+        conn.execute(sa.select(cabinet_leads).where(cabinet_leads.c.lead_id == lead_id))
+        .mappings()
+        .first()
+    )
     if lead is None:
         raise NotFound(f"no lead {lead_id}")
-    status = conn.execute(sa.select(lead_status).where(lead_status.c.lead_id == lead_id)).mappings().first()
+    status = (
+        conn.execute(sa.select(lead_status).where(lead_status.c.lead_id == lead_id))
+        .mappings()
+        .first()
+    )
     md = match_decisions
-    decisions = _rows(conn, sa.select(md).where(md.c.source_table == LEADS, md.c.source_pk == lead_id)
-                      .order_by(md.c.decided_at.desc(), md.c.id.desc()))
-    queued = conn.execute(sa.select(identity_unmatched).where(identity_unmatched.c.source_table == LEADS,
-                                                              identity_unmatched.c.source_pk == lead_id)).mappings().first()
+    decisions = _rows(
+        conn,
+        sa.select(md)
+        .where(md.c.source_table == LEADS, md.c.source_pk == lead_id)
+        .order_by(md.c.decided_at.desc(), md.c.id.desc()),
+    )
+    queued = (
+        conn.execute(
+            sa.select(identity_unmatched).where(
+                identity_unmatched.c.source_table == LEADS,
+                identity_unmatched.c.source_pk == lead_id,
+            )
+        )
+        .mappings()
+        .first()
+    )
     trips, window = [], None
     if status and status["person_key"]:
         lk = identity_links
-        drv = list(conn.execute(sa.select(lk.c.source_pk).where(
-            lk.c.person_key == status["person_key"], lk.c.source_table == "drivers")).scalars())
+        drv = list(
+            conn.execute(
+                sa.select(lk.c.source_pk).where(
+                    lk.c.person_key == status["person_key"], lk.c.source_table == "drivers"
+                )
+            ).scalars()
+        )
         start = lead["lead_date"]
         end = start + dt.timedelta(days=settings.claim_window_days)
         window = {"start": start, "end_exclusive": end}
         sd = summary_daily
-        trips = _rows(conn, sa.select(sd.c.driver_id, sd.c.activity_date, sd.c.count_orders_completed,
-                                      sd.c.sum_work_time_seconds).where(
-            sd.c.driver_id.in_(drv), sd.c.activity_date >= start, sd.c.activity_date < end
-        ).order_by(sd.c.activity_date))
+        trips = _rows(
+            conn,
+            sa.select(
+                sd.c.driver_id,
+                sd.c.activity_date,
+                sd.c.count_orders_completed,
+                sd.c.sum_work_time_seconds,
+            )
+            .where(sd.c.driver_id.in_(drv), sd.c.activity_date >= start, sd.c.activity_date < end)
+            .order_by(sd.c.activity_date),
+        )
     total = sum(t["count_orders_completed"] for t in trips)
     return {
-        "lead": dict(lead), "status": dict(status) if status else None, "decisions": decisions,
-        "queue": dict(queued) if queued else None, "window": window, "trips": trips,
+        "lead": dict(lead),
+        "status": dict(status) if status else None,
+        "decisions": decisions,
+        "queue": dict(queued) if queued else None,
+        "window": window,
+        "trips": trips,
         "milestones": milestones_py(total, settings),
     }

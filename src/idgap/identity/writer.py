@@ -53,14 +53,25 @@ def _in_chunks(conn: sa.Connection, stmt_for: callable, keys: list) -> list:
 
 def driver_persons(conn: sa.Connection, driver_ids: list[str]) -> dict[str, str]:
     lk = identity_links
-    rows = _in_chunks(conn, lambda k: sa.select(lk.c.source_pk, lk.c.person_key).where(
-        lk.c.source_table == "drivers", lk.c.source_pk.in_(k)), driver_ids)
+    rows = _in_chunks(
+        conn,
+        lambda k: sa.select(lk.c.source_pk, lk.c.person_key).where(
+            lk.c.source_table == "drivers", lk.c.source_pk.in_(k)
+        ),
+        driver_ids,
+    )
     return dict(rows)
 
 
 def apply_decisions(
-    conn: sa.Connection, decisions: pl.DataFrame, *, run_id: int | None, now: dt.datetime,
-    settings: Settings, decided_by: str = "system", input_hashes: dict[str, str] | None = None,
+    conn: sa.Connection,
+    decisions: pl.DataFrame,
+    *,
+    run_id: int | None,
+    now: dt.datetime,
+    settings: Settings,
+    decided_by: str = "system",
+    input_hashes: dict[str, str] | None = None,
 ) -> WriteStats:
     stats = WriteStats()
     if decisions.height == 0:
@@ -68,21 +79,42 @@ def apply_decisions(
     lk = identity_links
     keys = list(zip(decisions["source_table"], decisions["source_pk"], strict=True))
     linked = {
-        (t, pk) for t, pk in _in_chunks(conn, lambda k: sa.select(lk.c.source_table, lk.c.source_pk)
-                                        .where(lk.c.source_pk.in_(k)), [k[1] for k in keys])
+        (t, pk)
+        for t, pk in _in_chunks(
+            conn,
+            lambda k: sa.select(lk.c.source_table, lk.c.source_pk).where(lk.c.source_pk.in_(k)),
+            [k[1] for k in keys],
+        )
     }
-    rows = [r for r in decisions.iter_rows(named=True) if (r["source_table"], r["source_pk"]) not in linked]
+    rows = [
+        r
+        for r in decisions.iter_rows(named=True)
+        if (r["source_table"], r["source_pk"]) not in linked
+    ]
     stats.skipped_already_linked = decisions.height - len(rows)
     hashes = input_hashes or {}
-    decision_rows = [{
-        "source_table": r["source_table"], "source_pk": r["source_pk"], "run_id": run_id,
-        "outcome": r["outcome"], "driver_id": r["driver_id"], "rule": r["rule"], "score": r["score"],
-        "confidence": r["confidence"], "reason_code": r["reason_code"],
-        "evidence": json.loads(r["evidence_json"]), "candidates": json.loads(r["candidates_json"]),
-        "ruleset": r["ruleset"], "ruleset_version": r["ruleset_version"],
-        "index_version": r["index_version"], "input_hash": hashes.get(r["source_pk"]),
-        "decided_by": decided_by, "decided_at": now,
-    } for r in rows]
+    decision_rows = [
+        {
+            "source_table": r["source_table"],
+            "source_pk": r["source_pk"],
+            "run_id": run_id,
+            "outcome": r["outcome"],
+            "driver_id": r["driver_id"],
+            "rule": r["rule"],
+            "score": r["score"],
+            "confidence": r["confidence"],
+            "reason_code": r["reason_code"],
+            "evidence": json.loads(r["evidence_json"]),
+            "candidates": json.loads(r["candidates_json"]),
+            "ruleset": r["ruleset"],
+            "ruleset_version": r["ruleset_version"],
+            "index_version": r["index_version"],
+            "input_hash": hashes.get(r["source_pk"]),
+            "decided_by": decided_by,
+            "decided_at": now,
+        }
+        for r in rows
+    ]
     if decision_rows:
         conn.execute(match_decisions.insert(), decision_rows)
     matched = [r for r in rows if r["outcome"] == "matched" and r["driver_id"]]
@@ -92,9 +124,17 @@ def apply_decisions(
     touched_persons = _link_matched(conn, matched, stats, run_id=run_id, now=now, by=decided_by)
     _queue_others(conn, others, stats, run_id=run_id, now=now, hashes=hashes)
     if matched:
-        _close_queue(conn, [(r["source_table"], r["source_pk"]) for r in matched], now=now, by=decided_by)
-    o = ensure_origins(conn, touched_persons, now=now, run_id=run_id, changed_by=decided_by,
-                       reason="link created by matching")
+        _close_queue(
+            conn, [(r["source_table"], r["source_pk"]) for r in matched], now=now, by=decided_by
+        )
+    o = ensure_origins(
+        conn,
+        touched_persons,
+        now=now,
+        run_id=run_id,
+        changed_by=decided_by,
+        reason="link created by matching",
+    )
     stats.origins_created = o.created
     leads = [r["source_pk"] for r in rows if r["source_table"] == LEADS]
     leads += _leads_of_persons(conn, touched_persons)
@@ -102,8 +142,15 @@ def apply_decisions(
     return stats
 
 
-def _link_matched(conn: sa.Connection, matched: list[dict], stats: WriteStats, *, run_id: int | None,
-                  now: dt.datetime, by: str) -> list[str]:
+def _link_matched(
+    conn: sa.Connection,
+    matched: list[dict],
+    stats: WriteStats,
+    *,
+    run_id: int | None,
+    now: dt.datetime,
+    by: str,
+) -> list[str]:
     if not matched:
         return []
     owner = driver_persons(conn, sorted({r["driver_id"] for r in matched}))
@@ -112,22 +159,65 @@ def _link_matched(conn: sa.Connection, matched: list[dict], stats: WriteStats, *
         d = r["driver_id"]
         if d not in owner:  # first time this driver is linked: a new person, with its driver link
             owner[d] = str(uuid.uuid4())
-            new_people.append({"person_key": owner[d], "status": "active", "confidence": r["confidence"],
-                               "created_at": now, "updated_at": now, "created_by": by})
-            links.append(_link("drivers", d, owner[d], None, "DRIVER_MATCH", 100.0, "HIGH",
-                               {"driver_id": d, "linked_from": r["source_pk"]}, run_id, now, by))
+            new_people.append(
+                {
+                    "person_key": owner[d],
+                    "status": "active",
+                    "confidence": r["confidence"],
+                    "created_at": now,
+                    "updated_at": now,
+                    "created_by": by,
+                }
+            )
+            links.append(
+                _link(
+                    "drivers",
+                    d,
+                    owner[d],
+                    None,
+                    "DRIVER_MATCH",
+                    100.0,
+                    "HIGH",
+                    {"driver_id": d, "linked_from": r["source_pk"]},
+                    run_id,
+                    now,
+                    by,
+                )
+            )
             stats.driver_links_created += 1
         ev = json.loads(r["evidence_json"])
-        links.append(_link(r["source_table"], r["source_pk"], owner[d], ev.get("lead_date"), r["rule"],
-                           r["score"], r["confidence"], {**ev, "driver_id": d}, run_id, now, by))
+        links.append(
+            _link(
+                r["source_table"],
+                r["source_pk"],
+                owner[d],
+                ev.get("lead_date"),
+                r["rule"],
+                r["score"],
+                r["confidence"],
+                {**ev, "driver_id": d},
+                run_id,
+                now,
+                by,
+            )
+        )
         stats.matched += 1
     if new_people:
         conn.execute(persons.insert(), new_people)
     for link in links:
         link["snapshot_date"] = _as_date(link["snapshot_date"])
-        history.append({"source_table": link["source_table"], "source_pk": link["source_pk"],
-                        "action": "link", "person_key_new": link["person_key"], "changed_by": by,
-                        "reason": link["match_rule"], "run_id": run_id, "changed_at": now})
+        history.append(
+            {
+                "source_table": link["source_table"],
+                "source_pk": link["source_pk"],
+                "action": "link",
+                "person_key_new": link["person_key"],
+                "changed_by": by,
+                "reason": link["match_rule"],
+                "run_id": run_id,
+                "changed_at": now,
+            }
+        )
     conn.execute(identity_links.insert(), links)
     conn.execute(link_history.insert(), history)
     stats.persons_created += len(new_people)
@@ -140,49 +230,114 @@ def _as_date(v: object) -> dt.date | None:
     return dt.date.fromisoformat(str(v)[:10])
 
 
-def _link(table: str, pk: str, person: str, snap: object, rule: str | None, score: float | None,
-          conf: str | None, evidence: dict, run_id: int | None, now: dt.datetime, by: str) -> dict:
-    return {"person_key": person, "source_table": table, "source_pk": pk, "snapshot_date": snap,
-            "match_rule": rule or "MATCH", "match_score": score, "confidence": conf,
-            "evidence": evidence, "run_id": run_id, "linked_at": now, "linked_by": by}
+def _link(
+    table: str,
+    pk: str,
+    person: str,
+    snap: object,
+    rule: str | None,
+    score: float | None,
+    conf: str | None,
+    evidence: dict,
+    run_id: int | None,
+    now: dt.datetime,
+    by: str,
+) -> dict:
+    return {
+        "person_key": person,
+        "source_table": table,
+        "source_pk": pk,
+        "snapshot_date": snap,
+        "match_rule": rule or "MATCH",
+        "match_score": score,
+        "confidence": conf,
+        "evidence": evidence,
+        "run_id": run_id,
+        "linked_at": now,
+        "linked_by": by,
+    }
 
 
-def _queue_others(conn: sa.Connection, rows: list[dict], stats: WriteStats, *, run_id: int | None,
-                  now: dt.datetime, hashes: dict[str, str]) -> None:
+def _queue_others(
+    conn: sa.Connection,
+    rows: list[dict],
+    stats: WriteStats,
+    *,
+    run_id: int | None,
+    now: dt.datetime,
+    hashes: dict[str, str],
+) -> None:
     if not rows:
         return
     u = identity_unmatched
-    existing = {(t, pk) for t, pk in _in_chunks(conn, lambda k: sa.select(u.c.source_table, u.c.source_pk)
-                                               .where(u.c.source_pk.in_(k)), [r["source_pk"] for r in rows])}
+    existing = {
+        (t, pk)
+        for t, pk in _in_chunks(
+            conn,
+            lambda k: sa.select(u.c.source_table, u.c.source_pk).where(u.c.source_pk.in_(k)),
+            [r["source_pk"] for r in rows],
+        )
+    }
     inserts, updates = [], []
     for r in rows:
         stats.review += r["outcome"] == "review"
         stats.unmatched += r["outcome"] == "unmatched"
         ev = json.loads(r["evidence_json"])
-        values = {"outcome": r["outcome"], "reason_code": r["reason_code"], "details": ev,
-                  "candidates": json.loads(r["candidates_json"]), "status": "OPEN",
-                  "index_version": r["index_version"], "input_hash": hashes.get(r["source_pk"]),
-                  "run_id": run_id, "updated_at": now, "snapshot_date": _as_date(ev.get("lead_date"))}
+        values = {
+            "outcome": r["outcome"],
+            "reason_code": r["reason_code"],
+            "details": ev,
+            "candidates": json.loads(r["candidates_json"]),
+            "status": "OPEN",
+            "index_version": r["index_version"],
+            "input_hash": hashes.get(r["source_pk"]),
+            "run_id": run_id,
+            "updated_at": now,
+            "snapshot_date": _as_date(ev.get("lead_date")),
+        }
         if (r["source_table"], r["source_pk"]) in existing:
             updates.append({**values, "k_table": r["source_table"], "k_pk": r["source_pk"]})
         else:
-            inserts.append({**values, "source_table": r["source_table"], "source_pk": r["source_pk"],
-                            "created_at": now})
+            inserts.append(
+                {
+                    **values,
+                    "source_table": r["source_table"],
+                    "source_pk": r["source_pk"],
+                    "created_at": now,
+                }
+            )
     if inserts:
         conn.execute(u.insert(), inserts)
     if updates:
-        stmt = u.update().where(u.c.source_table == sa.bindparam("k_table"), u.c.source_pk == sa.bindparam("k_pk"))
-        conn.execute(stmt.values({k: sa.bindparam(k) for k in updates[0] if not k.startswith("k_")}), updates)
+        stmt = u.update().where(
+            u.c.source_table == sa.bindparam("k_table"), u.c.source_pk == sa.bindparam("k_pk")
+        )
+        conn.execute(
+            stmt.values({k: sa.bindparam(k) for k in updates[0] if not k.startswith("k_")}), updates
+        )
 
 
-def _close_queue(conn: sa.Connection, keys: list[tuple[str, str]], *, now: dt.datetime, by: str) -> None:
+def _close_queue(
+    conn: sa.Connection, keys: list[tuple[str, str]], *, now: dt.datetime, by: str
+) -> None:
     u = identity_unmatched
     for table, pk in keys:
-        conn.execute(u.update().where(u.c.source_table == table, u.c.source_pk == pk, u.c.status == "OPEN")
-                     .values(status="RESOLVED", resolved_at=now, resolved_by=by, updated_at=now))
+        conn.execute(
+            u.update()
+            .where(u.c.source_table == table, u.c.source_pk == pk, u.c.status == "OPEN")
+            .values(status="RESOLVED", resolved_at=now, resolved_by=by, updated_at=now)
+        )
 
 
 def _leads_of_persons(conn: sa.Connection, person_keys: list[str]) -> list[str]:
     lk = identity_links
-    return [r[0] for r in _in_chunks(conn, lambda k: sa.select(lk.c.source_pk).where(
-        lk.c.source_table == LEADS, lk.c.person_key.in_(k)), person_keys)]
+    return [
+        r[0]
+        for r in _in_chunks(
+            conn,
+            lambda k: sa.select(lk.c.source_pk).where(
+                lk.c.source_table == LEADS, lk.c.person_key.in_(k)
+            ),
+            person_keys,
+        )
+    ]

@@ -52,9 +52,13 @@ LEGACY: dict[str, TableSpec] = {
     for s in (
         TableSpec("identity_registry", ("person_key",), ("person_key",)),
         TableSpec(
-            "identity_links", ("person_key", "source_table", "source_pk"), ("source_table", "source_pk")
+            "identity_links",
+            ("person_key", "source_table", "source_pk"),
+            ("source_table", "source_pk"),
         ),
-        TableSpec("identity_origin", ("person_key", "origin_tag", "origin_source_id"), ("person_key",)),
+        TableSpec(
+            "identity_origin", ("person_key", "origin_tag", "origin_source_id"), ("person_key",)
+        ),
     )
 }
 

@@ -27,6 +27,9 @@ def parse_datetime(e: pl.Expr) -> pl.Expr:
     """Full timestamp when given, else the date at midnight."""
     s = e.cast(pl.Utf8).str.strip_chars()
     full = pl.coalesce(
-        [s.str.slice(0, 19).str.strptime(pl.Datetime("us"), f, strict=False) for f in DATETIME_FORMATS]
+        [
+            s.str.slice(0, 19).str.strptime(pl.Datetime("us"), f, strict=False)
+            for f in DATETIME_FORMATS
+        ]
     )
     return pl.coalesce([full, parse_date(e).cast(pl.Datetime("us"))])

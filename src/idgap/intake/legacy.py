@@ -48,7 +48,9 @@ def _known(conn: sa.Connection, *cols: sa.Column) -> set:
     return {r[0] if len(cols) == 1 else tuple(r) for r in rows}
 
 
-def load_registry(conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: dt.datetime) -> list[str]:
+def load_registry(
+    conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: dt.datetime
+) -> list[str]:
     known = _known(conn, persons.c.person_key)
     df = df.with_columns(created=parse_datetime(_col(df, "created_at")))
     rows = []
@@ -57,19 +59,28 @@ def load_registry(conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: 
             rep.unchanged += 1
             continue
         created = r["created"] or now
-        rows.append({
-            "person_key": r["person_key"], "status": "active", "confidence": r.get("confidence_level"),
-            "primary_name": r.get("primary_full_name"), "primary_phone": r.get("primary_phone"),
-            "primary_license": r.get("primary_license"), "created_at": created, "updated_at": created,
-            "created_by": "legacy",
-        })
+        rows.append(
+            {
+                "person_key": r["person_key"],
+                "status": "active",
+                "confidence": r.get("confidence_level"),
+                "primary_name": r.get("primary_full_name"),
+                "primary_phone": r.get("primary_phone"),
+                "primary_license": r.get("primary_license"),
+                "created_at": created,
+                "updated_at": created,
+                "created_by": "legacy",
+            }
+        )
     if rows:
         conn.execute(persons.insert(), rows)
     rep.loaded += len(rows)
     return []
 
 
-def load_links(conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: dt.datetime) -> list[str]:
+def load_links(
+    conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: dt.datetime
+) -> list[str]:
     known = _known(conn, identity_links.c.source_table, identity_links.c.source_pk)
     people = _known(conn, persons.c.person_key)
     leads = _known(conn, cabinet_leads.c.lead_id)
@@ -84,17 +95,27 @@ def load_links(conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: dt.
             continue
         if r["person_key"] not in people:
             rep.rejected += 1
-            rep.rejects.append({"line": r["_line"], "reason": f"unknown person_key {r['person_key']}"})
+            rep.rejects.append(
+                {"line": r["_line"], "reason": f"unknown person_key {r['person_key']}"}
+            )
             continue
         if r["source_table"] == "module_ct_cabinet_leads" and r["source_pk"] not in leads:
             rep.warnings.append(f"line {r['_line']}: link to unknown lead {r['source_pk']}")
         score = r.get("match_score")
-        rows.append({
-            "person_key": r["person_key"], "source_table": r["source_table"], "source_pk": r["source_pk"],
-            "snapshot_date": r["snap"], "match_rule": r.get("match_rule") or "LEGACY",
-            "match_score": float(score) if score else None, "confidence": r.get("confidence_level"),
-            "evidence": _json(r.get("evidence")), "linked_at": r["linked"] or now, "linked_by": "legacy",
-        })
+        rows.append(
+            {
+                "person_key": r["person_key"],
+                "source_table": r["source_table"],
+                "source_pk": r["source_pk"],
+                "snapshot_date": r["snap"],
+                "match_rule": r.get("match_rule") or "LEGACY",
+                "match_score": float(score) if score else None,
+                "confidence": r.get("confidence_level"),
+                "evidence": _json(r.get("evidence")),
+                "linked_at": r["linked"] or now,
+                "linked_by": "legacy",
+            }
+        )
         known.add(key)
         touched_people.append(r["person_key"])
     if rows:
@@ -103,10 +124,14 @@ def load_links(conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: dt.
     return touched_people
 
 
-def load_origins(conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: dt.datetime) -> list[str]:
+def load_origins(
+    conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: dt.datetime
+) -> list[str]:
     known = _known(conn, identity_origin.c.person_key)
     people = _known(conn, persons.c.person_key)
-    df = df.with_columns(created=parse_datetime(_col(df, "origin_created_at"))).with_row_index("_line", offset=2)
+    df = df.with_columns(created=parse_datetime(_col(df, "origin_created_at"))).with_row_index(
+        "_line", offset=2
+    )
     rows, history = [], []
     for r in df.iter_rows(named=True):
         if r["person_key"] in known:
@@ -114,26 +139,42 @@ def load_origins(conn: sa.Connection, df: pl.DataFrame, rep: TableReport, now: d
             continue
         if r["person_key"] not in people or r["origin_tag"] not in TAG_TABLE:
             rep.rejected += 1
-            why = "unknown person_key" if r["person_key"] not in people else f"unknown origin_tag {r['origin_tag']}"
+            why = (
+                "unknown person_key"
+                if r["person_key"] not in people
+                else f"unknown origin_tag {r['origin_tag']}"
+            )
             rep.rejects.append({"line": r["_line"], "reason": why})
             continue
         conf = r.get("origin_confidence")
-        rows.append({
-            "person_key": r["person_key"], "origin_tag": r["origin_tag"],
-            "origin_source_table": TAG_TABLE[r["origin_tag"]], "origin_source_id": r["origin_source_id"],
-            "origin_date": r["created"].date() if r["created"] else None,
-            "origin_confidence": float(conf) if conf else 95.0,
-            "ruleset_version": r.get("ruleset_version") or "origin_rules_v1",
-            "evidence": _json(r.get("evidence")), "decided_by": r.get("decided_by") or "legacy",
-            "resolution_status": r.get("resolution_status") or "resolved_auto",
-            "created_at": now, "updated_at": now,
-        })
-        history.append({
-            "person_key": r["person_key"], "action": "insert", "origin_tag_new": r["origin_tag"],
-            "origin_source_table_new": TAG_TABLE[r["origin_tag"]],
-            "origin_source_id_new": r["origin_source_id"], "changed_by": "legacy-import",
-            "change_reason": "imported from the reference system", "changed_at": now,
-        })
+        rows.append(
+            {
+                "person_key": r["person_key"],
+                "origin_tag": r["origin_tag"],
+                "origin_source_table": TAG_TABLE[r["origin_tag"]],
+                "origin_source_id": r["origin_source_id"],
+                "origin_date": r["created"].date() if r["created"] else None,
+                "origin_confidence": float(conf) if conf else 95.0,
+                "ruleset_version": r.get("ruleset_version") or "origin_rules_v1",
+                "evidence": _json(r.get("evidence")),
+                "decided_by": r.get("decided_by") or "legacy",
+                "resolution_status": r.get("resolution_status") or "resolved_auto",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        history.append(
+            {
+                "person_key": r["person_key"],
+                "action": "insert",
+                "origin_tag_new": r["origin_tag"],
+                "origin_source_table_new": TAG_TABLE[r["origin_tag"]],
+                "origin_source_id_new": r["origin_source_id"],
+                "changed_by": "legacy-import",
+                "change_reason": "imported from the reference system",
+                "changed_at": now,
+            }
+        )
         known.add(r["person_key"])
     if rows:
         conn.execute(identity_origin.insert(), rows)

@@ -20,7 +20,9 @@ def _derive(df: pl.DataFrame, table: str) -> pl.DataFrame:
         return df.with_columns(
             activity_date=parse_date(pl.col("date_file")),
             count_orders_completed=pl.col("count_orders_completed").cast(pl.Int64, strict=False),
-            sum_work_time_seconds=pl.col("sum_work_time_seconds").cast(pl.Int64, strict=False).fill_null(0)
+            sum_work_time_seconds=pl.col("sum_work_time_seconds")
+            .cast(pl.Int64, strict=False)
+            .fill_null(0)
             if "sum_work_time_seconds" in df.columns
             else pl.lit(0, dtype=pl.Int64),
         )
@@ -42,7 +44,10 @@ def _reason(raw: pl.DataFrame, spec: TableSpec) -> pl.Expr:
     conds += _date_checks(raw, spec)
     if spec.table == "summary_daily":
         conds.append(
-            (pl.col("count_orders_completed").is_null(), "count_orders_completed is not a whole number")
+            (
+                pl.col("count_orders_completed").is_null(),
+                "count_orders_completed is not a whole number",
+            )
         )
     expr: pl.Expr = pl.lit(None, dtype=pl.Utf8)
     for cond, msg in reversed(conds):

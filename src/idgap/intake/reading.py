@@ -32,7 +32,9 @@ def read_csv_text(path: Path | str, spec: TableSpec, data: bytes | None = None) 
     df = df.rename({c: c.strip() for c in df.columns})
     missing = [c for c in spec.required if c not in df.columns]
     if missing:
-        raise InputError(f"{name}: missing required column(s) {', '.join(missing)} for {spec.table}")
+        raise InputError(
+            f"{name}: missing required column(s) {', '.join(missing)} for {spec.table}"
+        )
     if df.height == 0:
         raise InputError(f"{name}: has a header but no data rows")
     return df.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in df.columns)

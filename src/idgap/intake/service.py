@@ -46,8 +46,12 @@ def import_path(
         chosen = {table_for_file(p.name): p for p in files if table_for_file(p.name)}
         report.ignored_files = [p.name for p in files if not table_for_file(p.name)]
         if not chosen:
-            raise InputError(f"{path}: no known file ({', '.join(s.file_name for s in ALL.values())})")
-        frames = [(ALL[t], p.name, read_csv_text(p, ALL[t])) for t in LOAD_ORDER if (p := chosen.get(t))]
+            raise InputError(
+                f"{path}: no known file ({', '.join(s.file_name for s in ALL.values())})"
+            )
+        frames = [
+            (ALL[t], p.name, read_csv_text(p, ALL[t])) for t in LOAD_ORDER if (p := chosen.get(t))
+        ]
     else:
         spec = _spec(table, path.name)
         frames = [(spec, path.name, read_csv_text(path, spec))]
@@ -55,24 +59,44 @@ def import_path(
 
 
 def import_bytes(
-    engine: sa.Engine, data: bytes, *, file_name: str, table: str, now: dt.datetime, settings: Settings
+    engine: sa.Engine,
+    data: bytes,
+    *,
+    file_name: str,
+    table: str,
+    now: dt.datetime,
+    settings: Settings,
 ) -> ImportReport:
     """An uploaded file (the API's upload-csv)."""
     spec = _spec(table, file_name)
-    return _load(engine, [(spec, file_name, read_csv_text(file_name, spec, data))], ImportReport(),
-                 now=now, settings=settings)
+    return _load(
+        engine,
+        [(spec, file_name, read_csv_text(file_name, spec, data))],
+        ImportReport(),
+        now=now,
+        settings=settings,
+    )
 
 
 def import_frame(
-    engine: sa.Engine, table_name: str, df: pl.DataFrame, *, file_name: str, now: dt.datetime,
+    engine: sa.Engine,
+    table_name: str,
+    df: pl.DataFrame,
+    *,
+    file_name: str,
+    now: dt.datetime,
     settings: Settings,
 ) -> TableReport:
     spec = _spec(table_name, file_name)
     text = df.with_columns(pl.all().cast(pl.Utf8))
-    return _load(engine, [(spec, file_name, text)], ImportReport(), now=now, settings=settings).tables[0]
+    return _load(
+        engine, [(spec, file_name, text)], ImportReport(), now=now, settings=settings
+    ).tables[0]
 
 
-def import_from_db(engine: sa.Engine, source_url: str, *, now: dt.datetime, settings: Settings) -> ImportReport:
+def import_from_db(
+    engine: sa.Engine, source_url: str, *, now: dt.datetime, settings: Settings
+) -> ImportReport:
     """Read the source tables (schema public) and the reference's canon tables from a database."""
     source = make_engine(source_url, upgrade_schema=False)
     frames = []
@@ -86,8 +110,11 @@ def import_from_db(engine: sa.Engine, source_url: str, *, now: dt.datetime, sett
                 continue
             t = sa.Table(name, sa.MetaData(), autoload_with=conn, schema=schema)
             rows = conn.execute(sa.select(t)).all()
-            df = pl.DataFrame([[None if v is None else str(v) for v in r] for r in rows],
-                              schema={c.name: pl.Utf8 for c in t.columns}, orient="row")
+            df = pl.DataFrame(
+                [[None if v is None else str(v) for v in r] for r in rows],
+                schema={c.name: pl.Utf8 for c in t.columns},
+                orient="row",
+            )
             if df.height:
                 frames.append((ALL[name], f"db:{schema or 'public'}.{name}", df))
     source.dispose()
@@ -96,12 +123,16 @@ def import_from_db(engine: sa.Engine, source_url: str, *, now: dt.datetime, sett
     return _load(engine, frames, ImportReport(), now=now, settings=settings)
 
 
-def _load(engine: sa.Engine, frames: list, report: ImportReport, *, now: dt.datetime, settings: Settings) -> ImportReport:
+def _load(
+    engine: sa.Engine, frames: list, report: ImportReport, *, now: dt.datetime, settings: Settings
+) -> ImportReport:
     from idgap.gaps.status import refresh_lead_status
 
     with engine.begin() as conn:
         report.run_id = conn.execute(
-            runs.insert().values(kind="import", status="running", started_at=now, triggered_by="import")
+            runs.insert().values(
+                kind="import", status="running", started_at=now, triggered_by="import"
+            )
         ).inserted_primary_key[0]
     try:
         for spec, file_name, df in frames:
@@ -112,9 +143,20 @@ def _load(engine: sa.Engine, frames: list, report: ImportReport, *, now: dt.date
                     leads = _leads_of(conn, people)
                 else:
                     rows, rejects = prepare(df, spec)
-                    rep, touched = upsert_rows(conn, spec, rows, rejects, file_name=file_name,
-                                               run_id=report.run_id, now=now)
-                    leads = touched if spec.table == "module_ct_cabinet_leads" else _leads_for_table(conn, spec.table, touched)
+                    rep, touched = upsert_rows(
+                        conn,
+                        spec,
+                        rows,
+                        rejects,
+                        file_name=file_name,
+                        run_id=report.run_id,
+                        now=now,
+                    )
+                    leads = (
+                        touched
+                        if spec.table == "module_ct_cabinet_leads"
+                        else _leads_for_table(conn, spec.table, touched)
+                    )
                 if leads is None or leads:
                     refresh_lead_status(conn, leads, today=now.date(), settings=settings)
                 report.tables.append(rep)
@@ -142,10 +184,12 @@ def _leads_for_table(conn: sa.Connection, table: str, touched: list[str]) -> lis
     return None if touched and table in ("summary_daily", "drivers") else []
 
 
-def _finish(engine: sa.Engine, report: ImportReport, status: str, now: dt.datetime, error: str | None = None) -> None:
+def _finish(
+    engine: sa.Engine, report: ImportReport, status: str, now: dt.datetime, error: str | None = None
+) -> None:
     with engine.begin() as conn:
         conn.execute(
-            runs.update().where(runs.c.id == report.run_id).values(
-                status=status, finished_at=now, stats=report.to_dict(), error=error
-            )
+            runs.update()
+            .where(runs.c.id == report.run_id)
+            .values(status=status, finished_at=now, stats=report.to_dict(), error=error)
         )

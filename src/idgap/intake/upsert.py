@@ -49,13 +49,19 @@ def upsert_rows(
     old = _existing(conn, table, key)
     joined = rows.join(old, on=list(key), how="left")
     new = joined.filter(pl.col("_old_hash").is_null())
-    changed = joined.filter(pl.col("_old_hash").is_not_null() & (pl.col("_old_hash") != pl.col("idgap_row_hash")))
+    changed = joined.filter(
+        pl.col("_old_hash").is_not_null() & (pl.col("_old_hash") != pl.col("idgap_row_hash"))
+    )
     rep.loaded, rep.updated = new.height, changed.height
     rep.unchanged = rows.height - new.height - changed.height
     stamp = {"idgap_loaded_at": now, "idgap_changed_at": now}
     payload_cols = [c for c in rows.columns if c != "_line"]
     for start in range(0, new.height, CHUNK):
-        chunk = new.slice(start, CHUNK).select(payload_cols).with_columns(**{k: pl.lit(v) for k, v in stamp.items()})
+        chunk = (
+            new.slice(start, CHUNK)
+            .select(payload_cols)
+            .with_columns(**{k: pl.lit(v) for k, v in stamp.items()})
+        )
         conn.execute(table.insert(), _records(chunk))
     if changed.height:
         where = sa.and_(*[table.c[k] == sa.bindparam(f"k_{k}") for k in key])
@@ -75,11 +81,23 @@ def upsert_rows(
         conn.execute(
             import_rejects.insert(),
             [
-                {"run_id": run_id, "table_name": spec.table, "file_name": file_name,
-                 "line_number": line, "reason": reason, "raw_row": raw, "created_at": now}
+                {
+                    "run_id": run_id,
+                    "table_name": spec.table,
+                    "file_name": file_name,
+                    "line_number": line,
+                    "reason": reason,
+                    "raw_row": raw,
+                    "created_at": now,
+                }
                 for line, reason, raw in listed.iter_rows()
             ],
         )
-        rep.rejects = [{"line": line, "reason": reason} for line, reason, _ in listed.head(MAX_LISTED_REJECTS).iter_rows()]
-    touched = pl.concat([new.select(key[0]), changed.select(key[0])])[key[0]].cast(pl.Utf8).to_list()
+        rep.rejects = [
+            {"line": line, "reason": reason}
+            for line, reason, _ in listed.head(MAX_LISTED_REJECTS).iter_rows()
+        ]
+    touched = (
+        pl.concat([new.select(key[0]), changed.select(key[0])])[key[0]].cast(pl.Utf8).to_list()
+    )
     return rep, touched

@@ -29,7 +29,9 @@ def _sorted_name_key(col: str) -> pl.Expr:
     return name_tokens(pl.col(col)).list.sort().list.join(" ")
 
 
-def _block(cands: pl.DataFrame, index: pl.DataFrame, left: str, right: str, cap: int) -> pl.DataFrame:
+def _block(
+    cands: pl.DataFrame, index: pl.DataFrame, left: str, right: str, cap: int
+) -> pl.DataFrame:
     keys = cands.select("ci", pl.col(left).alias("k")).drop_nulls("k").filter(pl.col("k") != "")
     if keys.height == 0:
         return pl.DataFrame(schema={"ci": pl.UInt32, "di": pl.UInt32})
@@ -71,8 +73,18 @@ def candidate_pairs(
     )
     # only what the rulesets read; candidate-side columns stay on the candidate row
     return out.select(
-        "ci", "driver_id_d", "park_id_d", "plate_norm_d", "model_norm_d", "name_tokens_d",
-        "phone_eq", "license_eq", "plate_exact", "plate_conf", "hire_days", "target",
+        "ci",
+        "driver_id_d",
+        "park_id_d",
+        "plate_norm_d",
+        "model_norm_d",
+        "name_tokens_d",
+        "phone_eq",
+        "license_eq",
+        "plate_exact",
+        "plate_conf",
+        "hire_days",
+        "target",
     )
 
 

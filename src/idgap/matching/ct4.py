@@ -31,13 +31,19 @@ def _exact_rule(rule: Rule, score: float, pairs: list[dict], key: str) -> RuleRe
     for in_target in (True, False):
         hits = sorted({p["driver_id_d"] for p in pairs if p[key] and p["target"] == in_target})
         if len(hits) == 1:
-            return RuleResult(rule, hits[0], score, "HIGH", evidence={"park": "target" if in_target else "other"})
+            return RuleResult(
+                rule, hits[0], score, "HIGH", evidence={"park": "target" if in_target else "other"}
+            )
         if len(hits) > 1:
-            return RuleResult(rule, reason=Reason.MULTIPLE_CANDIDATES, evidence={"drivers": hits[:3]})
+            return RuleResult(
+                rule, reason=Reason.MULTIPLE_CANDIDATES, evidence={"drivers": hits[:3]}
+            )
     return RuleResult(rule, reason=Reason.NO_CANDIDATES)
 
 
-def _plate_name_rule(rule: Rule, cand: dict, pairs: list[dict], s: MatchSettings, window: bool) -> RuleResult:
+def _plate_name_rule(
+    rule: Rule, cand: dict, pairs: list[dict], s: MatchSettings, window: bool
+) -> RuleResult:
     lo, hi = s.hire_window
     hits = [
         p for p in pairs
@@ -52,9 +58,13 @@ def _plate_name_rule(rule: Rule, cand: dict, pairs: list[dict], s: MatchSettings
     )
     kept = [x for x in scored if x[0] >= s.name_threshold]
     if not kept:
-        return RuleResult(rule, reason=Reason.WEAK_MATCH_ONLY, evidence={"best_similarity": scored[0][0]})
+        return RuleResult(
+            rule, reason=Reason.WEAK_MATCH_ONLY, evidence={"best_similarity": scored[0][0]}
+        )
     if len(kept) >= 2 and kept[0][0] - kept[1][0] < s.name_gap:
-        return RuleResult(rule, reason=Reason.MULTIPLE_CANDIDATES, evidence={"gap": kept[0][0] - kept[1][0]})
+        return RuleResult(
+            rule, reason=Reason.MULTIPLE_CANDIDATES, evidence={"gap": kept[0][0] - kept[1][0]}
+        )
     sim, driver = kept[0]
     score = 85.0 if rule is Rule.R3_PLATE_EXACT_NAME_SIMILAR else float(int(sim * 100))
     return RuleResult(rule, driver, score, "MEDIUM", evidence={"name_similarity": round(sim, 3)})
@@ -85,16 +95,29 @@ def combine(results: list[RuleResult]) -> Decision:
     if matches:
         if len({m.driver_id for m in matches}) == 1:  # 4. same driver: highest score
             return _matched(max(matches, key=lambda m: m.score or 0))
-        preview = [{"driver_id": m.driver_id, "rule": m.rule.value, "score": m.score} for m in matches[:3]]
+        preview = [
+            {"driver_id": m.driver_id, "rule": m.rule.value, "score": m.score} for m in matches[:3]
+        ]
         return Decision(Outcome.UNMATCHED, Reason.MULTIPLE_CANDIDATES, candidates=preview)  # 5.
     first = results[0]  # 6. first reason in rule order
-    return Decision(Outcome.UNMATCHED, first.reason or Reason.NO_CANDIDATES, rule=first.rule.value,
-                    evidence=first.evidence or {})
+    return Decision(
+        Outcome.UNMATCHED,
+        first.reason or Reason.NO_CANDIDATES,
+        rule=first.rule.value,
+        evidence=first.evidence or {},
+    )
 
 
 def _matched(r: RuleResult) -> Decision:
-    return Decision(Outcome.MATCHED, r.rule.value, driver_id=r.driver_id, rule=r.rule.value,
-                    score=r.score, confidence=r.confidence, evidence=r.evidence or {})
+    return Decision(
+        Outcome.MATCHED,
+        r.rule.value,
+        driver_id=r.driver_id,
+        rule=r.rule.value,
+        score=r.score,
+        confidence=r.confidence,
+        evidence=r.evidence or {},
+    )
 
 
 def decide(cand: dict, pairs: list[dict], s: MatchSettings) -> Decision:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import orjson
-
 import polars as pl
 
 from idgap.matching import ct4, scoring
@@ -82,17 +81,38 @@ def _precheck(c: dict) -> Decision | None:
 
 
 def _row(c: dict, d: Decision, ruleset: str, version: str, iv: str, s: MatchSettings) -> tuple:
-    inputs = {k: c.get(k) for k in ("phone_norm", "license_norm", "plate_norm", "name_norm", "model_norm")}
-    evidence = {"inputs": inputs, "lead_date": c.get("lead_date"), **d.evidence,
-                "thresholds": _thresholds(ruleset, s)}
+    inputs = {
+        k: c.get(k) for k in ("phone_norm", "license_norm", "plate_norm", "name_norm", "model_norm")
+    }
+    evidence = {
+        "inputs": inputs,
+        "lead_date": c.get("lead_date"),
+        **d.evidence,
+        "thresholds": _thresholds(ruleset, s),
+    }
     return (
-        c["source_table"], c["source_pk"], d.outcome.value, d.driver_id, d.rule, d.score,
-        d.confidence, str(d.reason), _json(evidence), _json(d.candidates), ruleset, version, iv,
+        c["source_table"],
+        c["source_pk"],
+        d.outcome.value,
+        d.driver_id,
+        d.rule,
+        d.score,
+        d.confidence,
+        str(d.reason),
+        _json(evidence),
+        _json(d.candidates),
+        ruleset,
+        version,
+        iv,
     )
 
 
 def _thresholds(ruleset: str, s: MatchSettings) -> dict:
     if ruleset == "ct4":
         return {"name": s.name_threshold, "gap": s.name_gap, "hire_window": list(s.hire_window)}
-    return {"auto_link": s.auto_link_score, "margin": s.auto_link_margin,
-            "min_name": s.auto_link_min_name, "review": s.review_score}
+    return {
+        "auto_link": s.auto_link_score,
+        "margin": s.auto_link_margin,
+        "min_name": s.auto_link_min_name,
+        "review": s.review_score,
+    }

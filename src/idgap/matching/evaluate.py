@@ -33,7 +33,11 @@ def _ratio(a: int, b: int) -> float:
 
 def evaluate(decisions: pl.DataFrame, truth: pl.DataFrame) -> EvaluationReport:
     """`decisions`: lead_id (or source_pk), driver_id (auto link or empty), candidates_json optional."""
-    d = decisions.rename({"source_pk": "lead_id"}) if "source_pk" in decisions.columns else decisions
+    d = (
+        decisions.rename({"source_pk": "lead_id"})
+        if "source_pk" in decisions.columns
+        else decisions
+    )
     if "candidates_json" not in d.columns:
         d = d.with_columns(candidates_json=pl.lit("[]"))
     t = truth.with_columns(pl.col("true_driver_id").cast(pl.Utf8).replace("", None))
@@ -60,8 +64,13 @@ def evaluate(decisions: pl.DataFrame, truth: pl.DataFrame) -> EvaluationReport:
         covered = int(pending["in_candidates"].sum())
         p, r = _ratio(ok, links), _ratio(ok, truth_n)
         return {
-            "leads": f.height, "auto_links": links, "correct_links": ok, "wrong_links": links - ok,
-            "with_true_driver": truth_n, "precision": p, "recall": r,
+            "leads": f.height,
+            "auto_links": links,
+            "correct_links": ok,
+            "wrong_links": links - ok,
+            "with_true_driver": truth_n,
+            "precision": p,
+            "recall": r,
             "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
             "auto_link_rate": _ratio(links, f.height),
             "review_coverage": _ratio(covered, pending.height) if pending.height else 1.0,

@@ -41,9 +41,13 @@ def build_driver_index(drivers: pl.DataFrame) -> pl.DataFrame:
             drivers = drivers.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     hire = pl.col("hire_date")
     if drivers.schema["hire_date"] != pl.Date:
-        hire = pl.col("hire_date").cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    full = pl.when(_text("full_name").str.strip_chars() != "").then(_text("full_name")).otherwise(
-        nz.join_name("first_name", "middle_name", "last_name")
+        hire = (
+            pl.col("hire_date").cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        )
+    full = (
+        pl.when(_text("full_name").str.strip_chars() != "")
+        .then(_text("full_name"))
+        .otherwise(nz.join_name("first_name", "middle_name", "last_name"))
     )
     return drivers.with_columns(row_hash=raw_hash(drivers)).select(
         pl.col("driver_id").cast(pl.Utf8),

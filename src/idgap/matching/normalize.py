@@ -51,7 +51,8 @@ def name(e: pl.Expr) -> pl.Expr:
 def name_tokens(e: pl.Expr) -> pl.Expr:
     """Name tokens minus the stopwords, in order."""
     return e.str.split(" ").list.filter(
-        pl.element().is_not_null() & (pl.element().str.len_chars() > 0)
+        pl.element().is_not_null()
+        & (pl.element().str.len_chars() > 0)
         & ~pl.element().is_in(STOPWORDS)
     )
 

@@ -63,8 +63,15 @@ def decide(cand: dict, pairs: list[dict], s: MatchSettings) -> Decision:
     scored = []
     for p in pairs:
         pts, ev = score_pair(cand, p, s)
-        scored.append({"driver_id": p["driver_id_d"], "park_id": p["park_id_d"],
-                       "target": p["target"], "score": round(pts, 1), "evidence": ev})
+        scored.append(
+            {
+                "driver_id": p["driver_id_d"],
+                "park_id": p["park_id_d"],
+                "target": p["target"],
+                "score": round(pts, 1),
+                "evidence": ev,
+            }
+        )
     scored.sort(key=lambda c: (-c["score"], c["driver_id"]))
     shown = [{k: v for k, v in c.items() if k != "target"} for c in scored[: s.max_candidates]]
     target = [c for c in scored if c["target"]]
@@ -73,16 +80,25 @@ def decide(cand: dict, pairs: list[dict], s: MatchSettings) -> Decision:
     if best and best["score"] >= s.auto_link_score:
         safe_margin = best["score"] - second >= s.auto_link_margin
         if safe_margin and best["evidence"]["name_similarity"] >= s.auto_link_min_name:
-            return Decision(Outcome.MATCHED, Rule.IG_SCORED.value, driver_id=best["driver_id"],
-                            rule=Rule.IG_SCORED.value, score=best["score"],
-                            confidence=confidence_for(best["score"]), evidence=best["evidence"],
-                            candidates=shown)
+            return Decision(
+                Outcome.MATCHED,
+                Rule.IG_SCORED.value,
+                driver_id=best["driver_id"],
+                rule=Rule.IG_SCORED.value,
+                score=best["score"],
+                confidence=confidence_for(best["score"]),
+                evidence=best["evidence"],
+                candidates=shown,
+            )
         reason = Reason.MULTIPLE_CANDIDATES if not safe_margin else Reason.WEAK_MATCH_ONLY
         return Decision(Outcome.REVIEW, reason, candidates=shown, score=best["score"])
     if best and best["score"] >= s.review_score:
-        return Decision(Outcome.REVIEW, Reason.WEAK_MATCH_ONLY, candidates=shown, score=best["score"])
+        return Decision(
+            Outcome.REVIEW, Reason.WEAK_MATCH_ONLY, candidates=shown, score=best["score"]
+        )
     other = [c for c in scored if not c["target"]]
     if other and other[0]["score"] >= s.other_park_review_score:
-        return Decision(Outcome.REVIEW, Reason.OTHER_PARK_ONLY, candidates=shown,
-                        score=other[0]["score"])
+        return Decision(
+            Outcome.REVIEW, Reason.OTHER_PARK_ONLY, candidates=shown, score=other[0]["score"]
+        )
     return Decision(Outcome.UNMATCHED, Reason.WEAK_MATCH_ONLY, candidates=shown)

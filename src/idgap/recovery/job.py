@@ -48,7 +48,8 @@ class RunReport:
 
 def match_settings(settings: Settings) -> MatchSettings:
     return MatchSettings(
-        target_park_id=settings.park_id, name_threshold=settings.name_similarity_threshold,
+        target_park_id=settings.park_id,
+        name_threshold=settings.name_similarity_threshold,
         name_gap=settings.name_gap_threshold,
         hire_window=(-settings.hire_window_before_days, settings.hire_window_after_days),
     )
@@ -56,14 +57,27 @@ def match_settings(settings: Settings) -> MatchSettings:
 
 def _mark_interrupted(conn: sa.Connection, now: dt.datetime) -> None:
     """We hold the lock, so any run still marked running was killed."""
-    conn.execute(runs.update().where(runs.c.status == "running", runs.c.kind.in_(["recover", "match", "backfill_origins"]))
-                 .values(status="interrupted", finished_at=now, error="process ended before the run finished"))
+    conn.execute(
+        runs.update()
+        .where(
+            runs.c.status == "running", runs.c.kind.in_(["recover", "match", "backfill_origins"])
+        )
+        .values(
+            status="interrupted", finished_at=now, error="process ended before the run finished"
+        )
+    )
 
 
 def run_recovery(
-    engine: sa.Engine, *, settings: Settings, now_fn: Callable[[], dt.datetime] = utc_now,
-    limit: int | None = None, dry_run: bool = False, kind: str = "recover",
-    triggered_by: str = "cli", progress: Progress | None = None,
+    engine: sa.Engine,
+    *,
+    settings: Settings,
+    now_fn: Callable[[], dt.datetime] = utc_now,
+    limit: int | None = None,
+    dry_run: bool = False,
+    kind: str = "recover",
+    triggered_by: str = "cli",
+    progress: Progress | None = None,
 ) -> RunReport:
     started = time.perf_counter()
     with recovery_lock(engine):
@@ -72,37 +86,75 @@ def run_recovery(
         if not dry_run:
             with engine.begin() as conn:
                 _mark_interrupted(conn, now)
-                report.run_id = conn.execute(runs.insert().values(
-                    kind=kind, status="running", started_at=now, heartbeat_at=now, triggered_by=triggered_by,
-                    params={"limit": limit, "ruleset": settings.ruleset})).inserted_primary_key[0]
+                report.run_id = conn.execute(
+                    runs.insert().values(
+                        kind=kind,
+                        status="running",
+                        started_at=now,
+                        heartbeat_at=now,
+                        triggered_by=triggered_by,
+                        params={"limit": limit, "ruleset": settings.ruleset},
+                    )
+                ).inserted_primary_key[0]
         try:
             _run(engine, report, settings=settings, now_fn=now_fn, limit=limit, progress=progress)
         except Exception as exc:
             if not dry_run:
                 with engine.begin() as conn:
-                    conn.execute(runs.update().where(runs.c.id == report.run_id).values(
-                        status="failed", finished_at=now_fn(), error=f"{type(exc).__name__}: {exc}"[:500],
-                        stats=report.to_dict()))
+                    conn.execute(
+                        runs.update()
+                        .where(runs.c.id == report.run_id)
+                        .values(
+                            status="failed",
+                            finished_at=now_fn(),
+                            error=f"{type(exc).__name__}: {exc}"[:500],
+                            stats=report.to_dict(),
+                        )
+                    )
             raise
         report.elapsed_seconds = round(time.perf_counter() - started, 2)
         if not dry_run:
             with engine.begin() as conn:
                 record_snapshot(conn, today=now_fn().date())
-                conn.execute(runs.update().where(runs.c.id == report.run_id).values(
-                    status="completed", finished_at=now_fn(), heartbeat_at=now_fn(), stats=report.to_dict()))
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.id == report.run_id)
+                    .values(
+                        status="completed",
+                        finished_at=now_fn(),
+                        heartbeat_at=now_fn(),
+                        stats=report.to_dict(),
+                    )
+                )
         return report
 
 
-def _run(engine: sa.Engine, report: RunReport, *, settings: Settings, now_fn: Callable[[], dt.datetime],
-         limit: int | None, progress: Progress | None) -> None:
+def _run(
+    engine: sa.Engine,
+    report: RunReport,
+    *,
+    settings: Settings,
+    now_fn: Callable[[], dt.datetime],
+    limit: int | None,
+    progress: Progress | None,
+) -> None:
     dry = report.dry_run
     # 1. bookkeeping holes first: migrations, driver links and origins of existing links
     with engine.begin() as conn:
         now = now_fn()
         report.migrations_linked = link_migrations(conn, now=now, run_id=report.run_id, dry_run=dry)
-        report.driver_links_repaired = repair_driver_links(conn, now=now, run_id=report.run_id, dry_run=dry)
-        o = ensure_origins(conn, _persons_without_origin(conn), now=now, run_id=report.run_id,
-                           changed_by="recovery", reason="missing origin for existing links", dry_run=dry)
+        report.driver_links_repaired = repair_driver_links(
+            conn, now=now, run_id=report.run_id, dry_run=dry
+        )
+        o = ensure_origins(
+            conn,
+            _persons_without_origin(conn),
+            now=now,
+            run_id=report.run_id,
+            changed_by="recovery",
+            reason="missing origin for existing links",
+            dry_run=dry,
+        )
         report.origins_backfilled = o.created
         if not dry and (report.migrations_linked or report.driver_links_repaired or o.created):
             refresh_lead_status(conn, None, today=now.date(), settings=settings, now=now)
@@ -112,7 +164,9 @@ def _run(engine: sa.Engine, report: RunReport, *, settings: Settings, now_fn: Ca
     with engine.connect() as conn:
         index, version = driver_index(conn, now=now_fn())
         conn.commit()
-        work = work_list(conn, version=version, today=now_fn().date(), window_days=settings.claim_window_days)
+        work = work_list(
+            conn, version=version, today=now_fn().date(), window_days=settings.claim_window_days
+        )
     report.index_version = version
     if limit is not None:
         work = work.head(limit)
@@ -121,8 +175,13 @@ def _run(engine: sa.Engine, report: RunReport, *, settings: Settings, now_fn: Ca
         return
     if progress:
         progress("matching", 0, work.height)
-    decisions = match_candidates(work, index, ruleset=settings.ruleset, settings=match_settings(settings),
-                                 index_version=version)
+    decisions = match_candidates(
+        work,
+        index,
+        ruleset=settings.ruleset,
+        settings=match_settings(settings),
+        index_version=version,
+    )
     # 3. write in atomic batches; a kill loses at most the batch in flight
     size = max(settings.recovery_batch_size, 1)
     for start in range(0, decisions.height, size):
@@ -132,8 +191,12 @@ def _run(engine: sa.Engine, report: RunReport, *, settings: Settings, now_fn: Ca
         else:
             with engine.begin() as conn:
                 now = now_fn()
-                report.writes.add(apply_decisions(conn, batch, run_id=report.run_id, now=now, settings=settings))
-                conn.execute(runs.update().where(runs.c.id == report.run_id).values(heartbeat_at=now))
+                report.writes.add(
+                    apply_decisions(conn, batch, run_id=report.run_id, now=now, settings=settings)
+                )
+                conn.execute(
+                    runs.update().where(runs.c.id == report.run_id).values(heartbeat_at=now)
+                )
         if progress:
             progress("writing", min(start + size, decisions.height), decisions.height)
 
@@ -146,8 +209,12 @@ def _count_only(stats: WriteStats, batch: pl.DataFrame) -> None:
 
 def _persons_without_origin(conn: sa.Connection) -> list[str]:
     lk, og = identity_links, identity_origin
-    q = (sa.select(lk.c.person_key).distinct().outerjoin(og, og.c.person_key == lk.c.person_key)
-         .where(og.c.person_key.is_(None)))
+    q = (
+        sa.select(lk.c.person_key)
+        .distinct()
+        .outerjoin(og, og.c.person_key == lk.c.person_key)
+        .where(og.c.person_key.is_(None))
+    )
     return list(conn.execute(q).scalars())
 
 
@@ -160,8 +227,12 @@ def start_background_run(engine: sa.Engine, *, settings: Settings, triggered_by:
 
     def target() -> None:
         try:
-            run_recovery(engine, settings=settings, triggered_by=triggered_by,
-                         progress=lambda *_: ready.set())
+            run_recovery(
+                engine,
+                settings=settings,
+                triggered_by=triggered_by,
+                progress=lambda *_: ready.set(),
+            )
         except JobLocked as exc:
             failure.append(exc)
         except Exception:  # noqa: BLE001 - recorded in the run row

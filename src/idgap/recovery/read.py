@@ -10,17 +10,30 @@ from idgap.errors import NotFound
 from idgap.store.tables import runs
 
 
-def list_runs(conn: sa.Connection, *, kind: str | None = None, status: str | None = None,
-              limit: int = 20, offset: int = 0) -> dict[str, Any]:
+def list_runs(
+    conn: sa.Connection,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> dict[str, Any]:
     where = []
     if kind:
         where.append(runs.c.kind == kind)
     if status:
         where.append(runs.c.status == status)
     total = conn.execute(sa.select(sa.func.count()).select_from(runs).where(*where)).scalar_one()
-    items = [dict(r) for r in conn.execute(
-        sa.select(runs).where(*where).order_by(runs.c.started_at.desc(), runs.c.id.desc())
-        .limit(limit).offset(offset)).mappings()]
+    items = [
+        dict(r)
+        for r in conn.execute(
+            sa.select(runs)
+            .where(*where)
+            .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).mappings()
+    ]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 

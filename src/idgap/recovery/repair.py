@@ -14,45 +14,82 @@ from idgap.store.tables import identity_links, match_decisions, migrations, pers
 LEADS = "module_ct_cabinet_leads"
 
 
-def _link(table: str, pk: str, person: str, rule: str, now: dt.datetime, run_id: int | None,
-          evidence: dict, snap: dt.date | None = None) -> dict:
-    return {"person_key": person, "source_table": table, "source_pk": pk, "snapshot_date": snap,
-            "match_rule": rule, "match_score": 100.0, "confidence": "HIGH", "evidence": evidence,
-            "run_id": run_id, "linked_at": now, "linked_by": "recovery"}
+def _link(
+    table: str,
+    pk: str,
+    person: str,
+    rule: str,
+    now: dt.datetime,
+    run_id: int | None,
+    evidence: dict,
+    snap: dt.date | None = None,
+) -> dict:
+    return {
+        "person_key": person,
+        "source_table": table,
+        "source_pk": pk,
+        "snapshot_date": snap,
+        "match_rule": rule,
+        "match_score": 100.0,
+        "confidence": "HIGH",
+        "evidence": evidence,
+        "run_id": run_id,
+        "linked_at": now,
+        "linked_by": "recovery",
+    }
 
 
-def repair_driver_links(conn: sa.Connection, *, now: dt.datetime, run_id: int | None, dry_run: bool) -> int:
+def repair_driver_links(
+    conn: sa.Connection, *, now: dt.datetime, run_id: int | None, dry_run: bool
+) -> int:
     """A lead link whose person has no driver link gets the driver its matched decision named."""
     lk = identity_links
     drv = lk.alias("drv")
-    has_driver = sa.exists().where(drv.c.person_key == lk.c.person_key, drv.c.source_table == "drivers")
-    orphans = conn.execute(sa.select(lk.c.source_pk, lk.c.person_key).where(
-        lk.c.source_table == LEADS, ~has_driver)).all()
+    has_driver = sa.exists().where(
+        drv.c.person_key == lk.c.person_key, drv.c.source_table == "drivers"
+    )
+    orphans = conn.execute(
+        sa.select(lk.c.source_pk, lk.c.person_key).where(lk.c.source_table == LEADS, ~has_driver)
+    ).all()
     if not orphans:
         return 0
     md = match_decisions
-    named = dict(conn.execute(sa.select(md.c.source_pk, md.c.driver_id).where(
-        md.c.source_table == LEADS, md.c.outcome == "matched", md.c.driver_id.is_not(None),
-        md.c.source_pk.in_([o[0] for o in orphans]))).all())
+    named = dict(
+        conn.execute(
+            sa.select(md.c.source_pk, md.c.driver_id).where(
+                md.c.source_table == LEADS,
+                md.c.outcome == "matched",
+                md.c.driver_id.is_not(None),
+                md.c.source_pk.in_([o[0] for o in orphans]),
+            )
+        ).all()
+    )
     owners = driver_persons(conn, list(set(named.values())))
     links = []
     for lead, person in orphans:
         d = named.get(lead)
         if d and d not in owners:  # never steal a driver another person already holds
             owners[d] = person
-            links.append(_link("drivers", d, person, "DRIVER_MATCH", now, run_id, {"repaired_from": lead}))
+            links.append(
+                _link("drivers", d, person, "DRIVER_MATCH", now, run_id, {"repaired_from": lead})
+            )
     if links and not dry_run:
         conn.execute(lk.insert(), links)
     return len(links)
 
 
-def link_migrations(conn: sa.Connection, *, now: dt.datetime, run_id: int | None, dry_run: bool) -> int:
+def link_migrations(
+    conn: sa.Connection, *, now: dt.datetime, run_id: int | None, dry_run: bool
+) -> int:
     """Migration rows carry their driver_id: link them directly, with the driver link."""
     lk, m = identity_links, migrations
     pending = conn.execute(
-        sa.select(m.c.id, m.c.driver_id, m.c.hire_date).select_from(
-            m.outerjoin(lk, sa.and_(lk.c.source_table == m.name, lk.c.source_pk == m.c.id)))
-        .where(lk.c.id.is_(None))).all()
+        sa.select(m.c.id, m.c.driver_id, m.c.hire_date)
+        .select_from(
+            m.outerjoin(lk, sa.and_(lk.c.source_table == m.name, lk.c.source_pk == m.c.id))
+        )
+        .where(lk.c.id.is_(None))
+    ).all()
     if not pending or dry_run:
         return len(pending)
     owners = driver_persons(conn, [p[1] for p in pending])
@@ -60,14 +97,48 @@ def link_migrations(conn: sa.Connection, *, now: dt.datetime, run_id: int | None
     for mid, driver, hire in pending:
         if driver not in owners:
             owners[driver] = str(uuid.uuid4())
-            new_people.append({"person_key": owners[driver], "status": "active", "confidence": "HIGH",
-                               "created_at": now, "updated_at": now, "created_by": "recovery"})
-            links.append(_link("drivers", driver, owners[driver], "DRIVER_MATCH", now, run_id, {"migration": mid}))
-        links.append(_link(m.name, mid, owners[driver], "MIGRATION_DRIVER_ID", now, run_id,
-                           {"driver_id": driver}, snap=hire))
+            new_people.append(
+                {
+                    "person_key": owners[driver],
+                    "status": "active",
+                    "confidence": "HIGH",
+                    "created_at": now,
+                    "updated_at": now,
+                    "created_by": "recovery",
+                }
+            )
+            links.append(
+                _link(
+                    "drivers",
+                    driver,
+                    owners[driver],
+                    "DRIVER_MATCH",
+                    now,
+                    run_id,
+                    {"migration": mid},
+                )
+            )
+        links.append(
+            _link(
+                m.name,
+                mid,
+                owners[driver],
+                "MIGRATION_DRIVER_ID",
+                now,
+                run_id,
+                {"driver_id": driver},
+                snap=hire,
+            )
+        )
     if new_people:
         conn.execute(persons.insert(), new_people)
     conn.execute(lk.insert(), links)
-    ensure_origins(conn, sorted({link["person_key"] for link in links}), now=now, run_id=run_id,
-                   changed_by="recovery", reason="migration linked")
+    ensure_origins(
+        conn,
+        sorted({link["person_key"] for link in links}),
+        now=now,
+        run_id=run_id,
+        changed_by="recovery",
+        reason="migration linked",
+    )
     return len(pending)

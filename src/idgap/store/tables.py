@@ -144,7 +144,9 @@ runs = sa.Table(
     metadata,
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(32), nullable=False),  # import | match | recover | backfill_origins
-    sa.Column("status", sa.String(16), nullable=False),  # running | completed | failed | interrupted
+    sa.Column(
+        "status", sa.String(16), nullable=False
+    ),  # running | completed | failed | interrupted
     sa.Column("started_at", TS, nullable=False),
     sa.Column("finished_at", TS),
     sa.Column("heartbeat_at", TS),

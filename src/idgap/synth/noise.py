@@ -92,12 +92,16 @@ def phone_formats(rng: np.random.Generator, phone: np.ndarray) -> np.ndarray:
     p = phone.astype(str)
     spaced = np.array([f"+51 {x[:3]} {x[3:6]} {x[6:]}" for x in p])
     dashed = np.array([f"{x[:3]}-{x[3:6]}-{x[6:]}" for x in p])
-    return np.where(k == 0, p, np.where(k == 1, spaced, np.where(k == 2, np.char.add("51", p), dashed)))
+    return np.where(
+        k == 0, p, np.where(k == 1, spaced, np.where(k == 2, np.char.add("51", p), dashed))
+    )
 
 
 def lead_phones(rng: np.random.Generator, phone: np.ndarray, case: np.ndarray) -> np.ndarray:
     present = (case == "phone_match") | (rng.random(len(phone)) < 0.04)
-    present &= ~np.isin(case, ["other_park_only", "never_converted"]) | (rng.random(len(phone)) < 0.3)
+    present &= ~np.isin(case, ["other_park_only", "never_converted"]) | (
+        rng.random(len(phone)) < 0.3
+    )
     return np.where(present, phone_formats(rng, phone), "")
 
 
@@ -144,10 +148,23 @@ def driver_rows(
         ).str.replace_all(r"\s+", " ")
     )
     return df.filter(pl.Series(keep)).select(
-        "driver_id", "park_id", "phone", "license_number", "license_normalized_number",
-        "full_name", "first_name", "middle_name", "last_name", "car_number",
-        "car_normalized_number", "car_brand", "car_model", "hire_date", "created_at",
-        "rating", "work_status",
+        "driver_id",
+        "park_id",
+        "phone",
+        "license_number",
+        "license_normalized_number",
+        "full_name",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "car_number",
+        "car_normalized_number",
+        "car_brand",
+        "car_model",
+        "hire_date",
+        "created_at",
+        "rating",
+        "work_status",
     )
 
 
@@ -177,24 +194,60 @@ def extra_accounts(
         if k:
             sub = {key: v[mask] for key, v in p.items()}
             parks = other_parks[rng.integers(0, len(other_parks), k)]
-            frames.append(driver_rows(rng, sub, _hex_ids(rng, k), plate[mask], phone[mask],
-                                      license_[mask], model[mask], hire[mask], park,
-                                      np.ones(k, bool), parks=parks))
+            frames.append(
+                driver_rows(
+                    rng,
+                    sub,
+                    _hex_ids(rng, k),
+                    plate[mask],
+                    phone[mask],
+                    license_[mask],
+                    model[mask],
+                    hire[mask],
+                    park,
+                    np.ones(k, bool),
+                    parks=parks,
+                )
+            )
     # a family member drives the same car in the target park (same surnames, other given name)
     f = case == "shared_family_car"
     k = int(f.sum())
     if k:
         fam = _people(rng, k)
         fam["s1"], fam["s2"] = p["s1"][f], p["s2"][f]
-        frames.append(driver_rows(rng, fam, _hex_ids(rng, k), plate[f], _phones(rng, k),
-                                  license_[f][::-1], model[f], hire[f], park, np.ones(k, bool)))
+        frames.append(
+            driver_rows(
+                rng,
+                fam,
+                _hex_ids(rng, k),
+                plate[f],
+                _phones(rng, k),
+                license_[f][::-1],
+                model[f],
+                hire[f],
+                park,
+                np.ones(k, bool),
+            )
+        )
     # namesakes: same full name, different person, car and phone
     ns = rng.random(n) < 0.10
     k = int(ns.sum())
     if k:
         sub = {key: v[ns] for key, v in p.items()}
-        frames.append(driver_rows(rng, sub, _hex_ids(rng, k), _plates(rng, k), _phones(rng, k),
-                                  license_[ns][::-1], model[ns], hire[ns], park, np.ones(k, bool)))
+        frames.append(
+            driver_rows(
+                rng,
+                sub,
+                _hex_ids(rng, k),
+                _plates(rng, k),
+                _phones(rng, k),
+                license_[ns][::-1],
+                model[ns],
+                hire[ns],
+                park,
+                np.ones(k, bool),
+            )
+        )
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
@@ -223,7 +276,8 @@ def trips(
     df = df.unique(["driver_id", "d"], keep="first", maintain_order=True)
     iso = rng.random(df.height) < 0.15
     return df.with_columns(
-        date_file=pl.when(pl.Series(iso)).then(pl.col("d").dt.strftime("%Y-%m-%d"))
+        date_file=pl.when(pl.Series(iso))
+        .then(pl.col("d").dt.strftime("%Y-%m-%d"))
         .otherwise(pl.col("d").dt.strftime("%d-%m-%Y")),
         sum_work_time_seconds=pl.col("count_orders_completed") * 1500
         + pl.Series(rng.integers(0, 3600, df.height)),
@@ -240,8 +294,10 @@ def scouting(rng, p, phone, license_, lead_date, has_target) -> pl.DataFrame:  #
             "scout_id": rng.integers(100, 140, k).astype(str),
             "driver_phone": phone_formats(rng, phone[idx]),
             "driver_license": license_[idx],
-            "driver_name": np.char.add(np.char.add(np.char.add(p["g1"][idx], " "), p["s1"][idx]),
-                                       np.char.add(" ", p["s2"][idx])),
+            "driver_name": np.char.add(
+                np.char.add(np.char.add(p["g1"][idx], " "), p["s1"][idx]),
+                np.char.add(" ", p["s2"][idx]),
+            ),
             "registration_date": reg,
             "acquisition_method": rng.choice(["calle", "referido", "redes"], k),
             "created_at": np.char.add(reg, " 10:00:00"),

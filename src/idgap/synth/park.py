@@ -87,7 +87,9 @@ def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _licenses(rng: np.random.Generator, n: int) -> np.ndarray:
     letters = np.array(list("ABCDEFGHKLMNPQRSTUVWXYZ"))
-    return np.char.add(letters[rng.integers(0, len(letters), n)], rng.integers(10**7, 10**8, n).astype(str))
+    return np.char.add(
+        letters[rng.integers(0, len(letters), n)], rng.integers(10**7, 10**8, n).astype(str)
+    )
 
 
 def _dates(base: dt.date, offsets: np.ndarray) -> np.ndarray:
@@ -183,9 +185,13 @@ def generate_park(
     filler = _filler(rng, n_fill, anchor_date, target_park_id, other_parks)
     drivers_df = pl.concat([own, extras, filler], how="vertical").head(max(drivers, own.height))
 
-    summary = noise.trips(rng, driver_ids[has_target | np.isin(case, ["two_leads_same_driver"])],
-                          lead_date[has_target | np.isin(case, ["two_leads_same_driver"])],
-                          filler["driver_id"].to_numpy(), anchor_date)
+    summary = noise.trips(
+        rng,
+        driver_ids[has_target | np.isin(case, ["two_leads_same_driver"])],
+        lead_date[has_target | np.isin(case, ["two_leads_same_driver"])],
+        filler["driver_id"].to_numpy(),
+        anchor_date,
+    )
     scouting = noise.scouting(rng, person, phone, license_, lead_date, has_target)
     migrations = noise.migrations(rng, filler.filter(pl.col("park_id") == target_park_id))
     return SyntheticPark(cabinet, drivers_df, summary, scouting, migrations, truth)
@@ -200,8 +206,16 @@ def _filler(
     hire = _dates(anchor, -rng.integers(0, 3 * 365, n))
     ids = _hex_ids(rng, n)
     return noise.driver_rows(
-        rng, people, ids, _plates(rng, n), _phones(rng, n), _licenses(rng, n),
-        np.array(MODELS)[rng.integers(0, len(MODELS), n)], hire, park, np.ones(n, bool),
+        rng,
+        people,
+        ids,
+        _plates(rng, n),
+        _phones(rng, n),
+        _licenses(rng, n),
+        np.array(MODELS)[rng.integers(0, len(MODELS), n)],
+        hire,
+        park,
+        np.ones(n, bool),
         parks=parks,
     )
 

@@ -34,6 +34,7 @@ MODELS = (
     "Hyundai Grand i10|Renault Logan|Toyota Etios|Mitsubishi Mirage|Changan Alsvin|JAC J4|Geely GC6"
 ).split("|")
 
+
 def zipf_weights(n: int, s: float = 1.05) -> np.ndarray:
     w = 1.0 / np.arange(1, n + 1) ** s
     return w / w.sum()

@@ -15,12 +15,22 @@ MAX_UPLOAD = 50 * 1024 * 1024
 
 
 @router.post("/upload-csv", response_model=ImportOut)
-async def upload_csv(file: Annotated[UploadFile, File(description="module_ct_cabinet_leads CSV")],
-                     engine: Engine, _: Operator, settings: AppSettings) -> dict[str, Any]:
+async def upload_csv(
+    file: Annotated[UploadFile, File(description="module_ct_cabinet_leads CSV")],
+    engine: Engine,
+    _: Operator,
+    settings: AppSettings,
+) -> dict[str, Any]:
     """Import a leads CSV: loaded / updated / unchanged / rejected with line and reason."""
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise InputError("file larger than 50 MB; import it with `idgap import` instead")
-    report = import_bytes(engine, data, file_name=file.filename or "upload.csv",
-                          table="module_ct_cabinet_leads", now=utc_now(), settings=settings)
+    report = import_bytes(
+        engine,
+        data,
+        file_name=file.filename or "upload.csv",
+        table="module_ct_cabinet_leads",
+        now=utc_now(),
+        settings=settings,
+    )
     return report.to_dict()

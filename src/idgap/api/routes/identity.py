@@ -34,11 +34,25 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/persons", response_model=PersonList)
-def persons(conn: Conn, _: Viewer, name: str | None = None, phone: str | None = None,
-            license: str | None = None, confidence_level: Literal["HIGH", "MEDIUM", "LOW"] | None = None,
-            skip: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
-    return read.list_persons(conn, q=name, phone=phone, license=license, confidence=confidence_level,
-                             limit=limit, offset=skip)
+def persons(
+    conn: Conn,
+    _: Viewer,
+    name: str | None = None,
+    phone: str | None = None,
+    license: str | None = None,
+    confidence_level: Literal["HIGH", "MEDIUM", "LOW"] | None = None,
+    skip: Offset = 0,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    return read.list_persons(
+        conn,
+        q=name,
+        phone=phone,
+        license=license,
+        confidence=confidence_level,
+        limit=limit,
+        offset=skip,
+    )
 
 
 @router.get("/persons/{person_key}", response_model=PersonDetail)
@@ -49,46 +63,87 @@ def person(person_key: str, conn: Conn, _: Viewer) -> dict[str, Any]:
 
 @router.post("/persons/{person_key}/merge", response_model=Message)
 def merge(person_key: str, body: MergeIn, conn: Conn, who: Admin, settings: AppSettings) -> Message:
-    n = manual.merge_persons(conn, person_key, body.absorb_person_key, by=f"api:{who.name}",
-                             reason=body.reason, now=utc_now(), settings=settings)
+    n = manual.merge_persons(
+        conn,
+        person_key,
+        body.absorb_person_key,
+        by=f"api:{who.name}",
+        reason=body.reason,
+        now=utc_now(),
+        settings=settings,
+    )
     return Message(message=f"merged {body.absorb_person_key} into {person_key} ({n} links moved)")
 
 
 @router.post("/links/split", response_model=SplitOut)
 def split(body: SplitIn, conn: Conn, who: Admin, settings: AppSettings) -> SplitOut:
-    new = manual.split_link(conn, body.source_table, body.source_pk, by=f"api:{who.name}",
-                            reason=body.reason, now=utc_now(), settings=settings)
+    new = manual.split_link(
+        conn,
+        body.source_table,
+        body.source_pk,
+        by=f"api:{who.name}",
+        reason=body.reason,
+        now=utc_now(),
+        settings=settings,
+    )
     return SplitOut(message=f"{body.source_pk} moved to a new person", person_key=new)
 
 
 @router.get("/unmatched", response_model=UnmatchedList)
-def unmatched(conn: Conn, _: Viewer, reason_code: str | None = None,
-              status_: Annotated[Literal["OPEN", "RESOLVED", "DISMISSED"] | None, Query(alias="status")] = "OPEN",
-              outcome: Literal["review", "unmatched"] | None = None,
-              skip: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+def unmatched(
+    conn: Conn,
+    _: Viewer,
+    reason_code: str | None = None,
+    status_: Annotated[
+        Literal["OPEN", "RESOLVED", "DISMISSED"] | None, Query(alias="status")
+    ] = "OPEN",
+    outcome: Literal["review", "unmatched"] | None = None,
+    skip: Offset = 0,
+    limit: Limit = 50,
+) -> dict[str, Any]:
     """The review queue with its candidates (evidence, scores, driver details)."""
-    return read.list_unmatched(conn, status=status_, outcome=outcome, reason_code=reason_code,
-                               limit=limit, offset=skip)
+    return read.list_unmatched(
+        conn, status=status_, outcome=outcome, reason_code=reason_code, limit=limit, offset=skip
+    )
 
 
 @router.post("/unmatched/{unmatched_id}/resolve", response_model=ResolveOut)
-def resolve(unmatched_id: Id, body: ResolveIn, conn: Conn, who: Operator, settings: AppSettings) -> ResolveOut:
+def resolve(
+    unmatched_id: Id, body: ResolveIn, conn: Conn, who: Operator, settings: AppSettings
+) -> ResolveOut:
     """Link the lead to a candidate driver (or a person): lead link + driver link + origin at once."""
-    out = manual.resolve_unmatched(conn, unmatched_id, driver_id=body.driver_id, person_key=body.person_key,
-                                   by=f"api:{who.name}", note=body.note, now=utc_now(), settings=settings)
+    out = manual.resolve_unmatched(
+        conn,
+        unmatched_id,
+        driver_id=body.driver_id,
+        person_key=body.person_key,
+        by=f"api:{who.name}",
+        note=body.note,
+        now=utc_now(),
+        settings=settings,
+    )
     return ResolveOut(message="linked", **out)
 
 
 @router.post("/unmatched/{unmatched_id}/dismiss", response_model=Message)
 def dismiss(unmatched_id: Id, body: DismissIn, conn: Conn, who: Operator) -> Message:
-    manual.dismiss_unmatched(conn, unmatched_id, by=f"api:{who.name}", note=body.note, now=utc_now())
+    manual.dismiss_unmatched(
+        conn, unmatched_id, by=f"api:{who.name}", note=body.note, now=utc_now()
+    )
     return Message(message="dismissed")
 
 
 @router.get("/runs", response_model=RunList)
-def runs(conn: Conn, _: Viewer, limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Offset = 0,
-         status_: Annotated[Literal["running", "completed", "failed", "interrupted"] | None, Query(alias="status")] = None,
-         kind: Literal["import", "match", "recover", "backfill_origins"] | None = None) -> dict[str, Any]:
+def runs(
+    conn: Conn,
+    _: Viewer,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Offset = 0,
+    status_: Annotated[
+        Literal["running", "completed", "failed", "interrupted"] | None, Query(alias="status")
+    ] = None,
+    kind: Literal["import", "match", "recover", "backfill_origins"] | None = None,
+) -> dict[str, Any]:
     return list_runs(conn, kind=kind, status=status_, limit=limit, offset=offset)
 
 

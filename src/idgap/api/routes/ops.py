@@ -19,22 +19,35 @@ router = APIRouter(prefix="/ops", tags=["gaps"])
 
 @router.get("/identity-gaps", response_model=IdentityGapResponse)
 def identity_gaps(
-    conn: Conn, _: Viewer,
-    date_from: dt.date | None = None, date_to: dt.date | None = None,
-    risk_level: RiskLevel | None = None, gap_reason: GapReason | None = None,
+    conn: Conn,
+    _: Viewer,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    risk_level: RiskLevel | None = None,
+    gap_reason: GapReason | None = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Totals, reason x risk breakdown and one page of leads (unresolved first)."""
     now = utc_now()
-    filters = {"date_from": date_from, "date_to": date_to, "risk_level": risk_level, "gap_reason": gap_reason}
+    filters = {
+        "date_from": date_from,
+        "date_to": date_to,
+        "risk_level": risk_level,
+        "gap_reason": gap_reason,
+    }
     summary = gap_summary(conn, filters=filters, today=now.date())
     page_data = gap_items(conn, filters=filters, page=page, page_size=page_size)
     job = recovery_status(conn, now=now)
     t = summary["totals"]
-    totals = {**t, "matched_last_24h": job["matched_last_24h"], "last_job_run": job["last_job_run"],
-              "job_freshness_hours": job["job_freshness_hours"],
-              "expected_amount": t["expected_amount_resolved"], "amount_at_stake": t["amount_at_stake_unresolved"]}
+    totals = {
+        **t,
+        "matched_last_24h": job["matched_last_24h"],
+        "last_job_run": job["last_job_run"],
+        "job_freshness_hours": job["job_freshness_hours"],
+        "expected_amount": t["expected_amount_resolved"],
+        "amount_at_stake": t["amount_at_stake_unresolved"],
+    }
     return {"totals": totals, "breakdown": summary["breakdown"], **page_data}
 
 
