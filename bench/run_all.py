@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHES = ("bench_import", "bench_matching", "bench_splink", "bench_api", "bench_web")
+BENCHES = ("bench_import", "bench_matching", "bench_splink", "bench_gaps", "bench_api", "bench_web")
 RESULTS = Path(__file__).parent / "results"
 
 

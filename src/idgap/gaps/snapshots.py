@@ -1,29 +1,40 @@
-"""Daily snapshots of the gap, for the trend chart."""
+"""Daily gap snapshots: the % unresolved over time (the dashboard's trend line)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 
-from idgap.clock import utc_now
-from idgap.store.tables import gap_snapshots, lead_status
+from idgap.gaps.read import gap_summary
+from idgap.store.tables import gap_snapshots
 
 
-def record_snapshot(conn: sa.Connection, *, today: dt.date) -> None:
-    ls = lead_status
-    rows = conn.execute(sa.select(ls.c.gap_reason, sa.func.count(), sa.func.coalesce(
-        sa.func.sum(ls.c.amount_at_stake), 0)).group_by(ls.c.gap_reason)).all()
-    by_reason = {r: n for r, n, _ in rows}
-    total = sum(by_reason.values())
-    resolved = by_reason.get("resolved", 0)
-    values = {
-        "total_leads": total, "unresolved": total - resolved, "resolved": resolved,
-        "pct_unresolved": round(100 * (total - resolved) / total, 2) if total else 0.0,
-        "breakdown": by_reason, "amount_at_stake": float(sum(a for _, _, a in rows)),
-        "recorded_at": utc_now(),
+def record_snapshot(
+    conn: sa.Connection, *, today: dt.date, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Write (or overwrite) today's row from lead_status, in the caller's transaction.
+
+    Called by the recovery job and by imports; the last call of a day wins, so the row says
+    where the day ended.
+    """
+    from idgap.gaps.status import refresh_ages
+
+    refresh_ages(conn, today=today)  # same transaction: the breakdown's risks are today's
+    summary = gap_summary(conn, filters=None, today=today)
+    totals = summary["totals"]
+    row = {
+        "day": today,
+        "total_leads": totals["total_leads"],
+        "unresolved": totals["unresolved"],
+        "resolved": totals["resolved"],
+        "pct_unresolved": totals["pct_unresolved"],
+        "breakdown": summary["breakdown"],
+        "amount_at_stake": totals["amount_at_stake_unresolved"],
+        "recorded_at": now or dt.datetime.now(dt.UTC),
     }
-    if conn.execute(sa.select(gap_snapshots.c.day).where(gap_snapshots.c.day == today)).first():
-        conn.execute(gap_snapshots.update().where(gap_snapshots.c.day == today).values(values))
-    else:
-        conn.execute(gap_snapshots.insert().values(day=today, **values))
+    conn.execute(sa.delete(gap_snapshots).where(gap_snapshots.c.day == today))
+    conn.execute(sa.insert(gap_snapshots).values(**row))
+    return row
+

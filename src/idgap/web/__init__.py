@@ -1,0 +1,1 @@
+"""Server-rendered web UI in Spanish: dashboard, review queue, detail pages, runs, upload."""

@@ -1,0 +1,41 @@
+"""The server-rendered web UI (Spanish), mounted at / on the API's FastAPI app."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from idgap.config import Settings
+from idgap.web import (
+    routes_auth,
+    routes_dashboard,
+    routes_detail,
+    routes_ops,
+    routes_review,
+)
+from idgap.web.deps import WebState
+from idgap.web.render import STATIC_DIR, make_templates
+from idgap.web.session import SessionCodec
+
+ROUTERS = (routes_auth, routes_dashboard, routes_review, routes_detail, routes_ops)
+
+
+def mount_web(app: FastAPI, settings: Settings, engine: sa.Engine) -> None:
+    """Register the pages at / and the static files at /static (the API stays under /api)."""
+    app.state.idgap_web = WebState(
+        settings=settings,
+        engine=engine,
+        templates=make_templates(),
+        codec=SessionCodec(settings.secret_key),
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in ROUTERS:
+        app.include_router(module.router, include_in_schema=False)
+
+
+def create_web_app(settings: Settings, engine: sa.Engine) -> FastAPI:
+    """The web UI alone (tests and benchmarks that do not need the API)."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    mount_web(app, settings, engine)
+    return app

@@ -1,0 +1,116 @@
+"""The gap trend as an inline SVG line chart, drawn on the server (no JavaScript, no CDN)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+WIDTH, HEIGHT = 640, 200
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: dt.date
+    pct_unresolved: float
+    unresolved: int
+
+
+def nice_ceiling(value: float) -> float:
+    """The axis top: 10, 20, 25, 50 or 100 % — the smallest that holds `value`."""
+    for top in (10.0, 20.0, 25.0, 50.0, 100.0):
+        if value <= top:
+            return top
+    return float(math.ceil(value / 10.0) * 10)
+
+
+def _x(i: int, n: int) -> float:
+    span = WIDTH - PAD_LEFT - PAD_RIGHT
+    return PAD_LEFT + (span * i / (n - 1) if n > 1 else span / 2)
+
+
+def _y(pct: float, top: float) -> float:
+    span = HEIGHT - PAD_TOP - PAD_BOTTOM
+    return PAD_TOP + span * (1 - min(pct, top) / top)
+
+
+def _grid(top: float) -> list[str]:
+    parts = []
+    for k in range(5):
+        value = top * k / 4
+        y = _y(value, top)
+        parts.append(
+            f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" '
+            f'y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text class="axis" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{value:g} %</text>"
+        )
+    return parts
+
+
+def _x_labels(points: Sequence[TrendPoint]) -> list[str]:
+    n = len(points)
+    picks = sorted({0, n // 2, n - 1}) if n > 2 else list(range(n))
+    y = HEIGHT - 8
+    return [
+        f'<text class="axis" x="{_x(i, n):.1f}" y="{y}" text-anchor="middle">'
+        f"{points[i].day.strftime('%d/%m/%y')}</text>"
+        for i in picks
+    ]
+
+
+def trend_svg(points: Sequence[TrendPoint]) -> Markup:
+    """A line of % unresolved per snapshot day; an explanatory text when there is no history."""
+    if not points:
+        return Markup(
+            '<p class="muted">Aún no hay instantáneas diarias: la evolución aparece '
+            "después de la primera ejecución del recovery.</p>"
+        )
+    top = nice_ceiling(max(p.pct_unresolved for p in points))
+    n = len(points)
+    coords = [(_x(i, n), _y(p.pct_unresolved, top)) for i, p in enumerate(points)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    dots = [
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{escape(p.day.strftime("%d/%m/%Y"))}: '
+        f"{p.pct_unresolved:.1f} % sin resolver ({p.unresolved:,} leads)</title></circle>"
+        for (x, y), p in zip(coords, points, strict=True)
+    ]
+    last = points[-1]
+    label = (
+        f"Evolución del porcentaje de leads sin resolver: {n} días, "
+        f"último {last.pct_unresolved:.1f} % el {last.day.strftime('%d/%m/%Y')}"
+    )
+    svg = (
+        f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(label)}" preserveAspectRatio="xMidYMid meet">'
+        + "".join(_grid(top))
+        + "".join(_x_labels(points))
+        + f'<polyline class="line" points="{line}"/>'
+        + "".join(dots)
+        + "</svg>"
+    )
+    return Markup(svg)  # noqa: S704 - built from numbers and escaped text only
+
+
+def points_from_rows(rows: Sequence[dict]) -> list[TrendPoint]:
+    """Snapshot rows (day, pct_unresolved, unresolved) in day order."""
+    points = []
+    for row in rows:
+        day = row.get("day")
+        if isinstance(day, str):
+            day = dt.date.fromisoformat(day[:10])
+        if not isinstance(day, dt.date):
+            continue
+        points.append(
+            TrendPoint(
+                day=day,
+                pct_unresolved=float(row.get("pct_unresolved") or 0.0),
+                unresolved=int(row.get("unresolved") or 0),
+            )
+        )
+    return sorted(points, key=lambda p: p.day)

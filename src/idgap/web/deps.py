@@ -1,0 +1,152 @@
+"""Per-request plumbing of the web UI: its state, the session, the user, roles and CSRF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Form, Request
+from starlette.templating import Jinja2Templates
+
+from idgap.config import Settings
+from idgap.errors import Forbidden, IdgapError
+from idgap.store.tables import api_tokens
+from idgap.web.session import (
+    SESSION_COOKIE,
+    SessionCodec,
+    WebSession,
+    csrf_matches,
+    new_session,
+    role_allows,
+)
+
+
+class LoginRequired(Exception):
+    """Raised by `current_user`; the web route class turns it into a redirect to /login."""
+
+
+class CsrfError(IdgapError):
+    status = 403
+    code = "csrf"
+
+
+@dataclass
+class WebState:
+    settings: Settings
+    engine: sa.Engine
+    templates: Jinja2Templates
+    codec: SessionCodec
+
+
+@dataclass(frozen=True)
+class WebUser:
+    token_id: int
+    name: str
+    role: str
+
+    def can(self, needed: str) -> bool:
+        return role_allows(self.role, needed)
+
+
+def web_state(request: Request) -> WebState:
+    return request.app.state.idgap_web
+
+
+def get_session(request: Request) -> WebSession:
+    """The request's session; a new anonymous one (sent back as a cookie) if none is valid."""
+    cached = getattr(request.state, "web_session", None)
+    if cached is not None:
+        return cached
+    session = web_state(request).codec.loads(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        session = new_session()
+        request.state.session_dirty = True
+    request.state.web_session = session
+    return session
+
+
+def set_session(request: Request, session: WebSession | None) -> None:
+    """Replace the session; None logs out (the cookie is deleted)."""
+    request.state.web_session = session
+    request.state.session_dirty = True
+    request.state.session_cleared = session is None
+
+
+def pop_flash(request: Request) -> tuple[str | None, str]:
+    session = get_session(request)
+    if not session.flash:
+        return None, "info"
+    set_session(request, session.without_flash())
+    return session.flash, session.flash_kind
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    set_session(request, get_session(request).with_flash(message, kind))
+
+
+def _token_still_active(engine: sa.Engine, token_id: int) -> bool:
+    query = sa.select(api_tokens.c.revoked_at).where(api_tokens.c.id == token_id)
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return row is not None and row.revoked_at is None
+
+
+def current_user(request: Request) -> WebUser:
+    session = get_session(request)
+    if not session.authenticated:
+        raise LoginRequired
+    assert session.token_id is not None and session.role is not None
+    if not _token_still_active(web_state(request).engine, session.token_id):
+        set_session(request, None)
+        raise LoginRequired
+    return WebUser(token_id=session.token_id, name=session.name or "", role=session.role)
+
+
+def require(role: str) -> Callable[..., WebUser]:
+    """Dependency factory: the logged-in user, who must hold at least `role`."""
+
+    def dependency(user: Annotated[WebUser, Depends(current_user)]) -> WebUser:
+        if not user.can(role):
+            raise Forbidden(
+                f"Esta acción requiere el rol «{role}»; su token tiene el rol «{user.role}»."
+            )
+        return user
+
+    return dependency
+
+
+def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
+    """Every form POST carries the session's CSRF token in a hidden field."""
+    if not csrf_matches(get_session(request), csrf_token):
+        raise CsrfError(
+            "El formulario caducó o no es válido (token CSRF). "
+            "Recargue la página e intente de nuevo."
+        )
+
+
+def connection(request: Request) -> Iterator[sa.Connection]:
+    """A read connection for one page; services never commit through it."""
+    with web_state(request).engine.connect() as conn:
+        yield conn
+
+
+Viewer = Annotated[WebUser, Depends(require("viewer"))]
+Operator = Annotated[WebUser, Depends(require("operator"))]
+Admin = Annotated[WebUser, Depends(require("admin"))]
+Csrf = Annotated[None, Depends(check_csrf)]
+Conn = Annotated[sa.Connection, Depends(connection)]
+
+
+def page_context(request: Request, user: WebUser | None, **extra: Any) -> dict[str, Any]:
+    message, kind = pop_flash(request)
+    state = web_state(request)
+    return {
+        "user": user,
+        "csrf_token": get_session(request).csrf,
+        "currency": state.settings.currency,
+        "flash": message,
+        "flash_kind": kind,
+        **extra,
+    }

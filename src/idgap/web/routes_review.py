@@ -1,0 +1,115 @@
+"""Review queue: one lead at a time with its candidates side by side; link or dismiss."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from idgap.clock import utc_now
+from idgap.errors import Conflict, InputError
+from idgap.identity import manual
+from idgap.identity import read as identity
+from idgap.web.deps import Conn, Csrf, Operator, Viewer, flash, page_context, web_state
+from idgap.web.render import days_between
+from idgap.web.review_view import candidate_view, lead_facts
+from idgap.web.routing import WebRoute
+
+router = APIRouter(route_class=WebRoute)
+
+SIDE_LIST = 8
+
+
+def queue_slice(conn: Any, *, pos: int, count: int) -> tuple[list[dict], int]:
+    """Queue entries [pos, pos + count) and the queue's size (the service orders review first)."""
+    result = identity.list_unmatched(conn, status="OPEN", limit=count, offset=pos)
+    return result["items"], int(result["total"])
+
+
+@router.get("/revision", name="web_review")
+def review(request: Request, user: Viewer, conn: Conn, pos: int = Query(0, ge=0)) -> Response:
+    entries, total = queue_slice(conn, pos=pos, count=SIDE_LIST)
+    if pos and pos >= total and total:
+        return RedirectResponse(f"/revision?pos={total - 1}", status_code=303)
+    current = entries[0] if entries else None
+    facts = lead_facts({"lead": (current or {}).get("lead") or {}}, current)
+    raw_candidates = (current or {}).get("candidates") or []
+    settings = web_state(request).settings
+    window = (-settings.hire_window_before_days, settings.hire_window_after_days)
+    candidates = [
+        candidate_view(c, facts, n + 1, target_park=settings.park_id, window=window)
+        for n, c in enumerate(raw_candidates[:5])
+    ]
+    context = page_context(
+        request,
+        user,
+        active="review",
+        pos=pos,
+        total=total,
+        current=current,
+        lead=facts,
+        candidates=candidates,
+        upcoming=entries[1:],
+        days_between=days_between,
+    )
+    return web_state(request).templates.TemplateResponse(request, "review.html", context)
+
+
+def _after_action(pos: int) -> Response:
+    # the handled lead leaves the OPEN queue, so the same position now shows the next one
+    return RedirectResponse(f"/revision?pos={pos}", status_code=303)
+
+
+@router.post("/revision/{unmatched_id}/vincular")
+def link_candidate(
+    request: Request,
+    unmatched_id: int,
+    user: Operator,
+    _csrf: Csrf,
+    driver_id: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    pos: Annotated[int, Form()] = 0,
+) -> Response:
+    if not driver_id.strip():
+        raise InputError("Elija un candidato para vincular.")
+    state = web_state(request)
+    try:
+        with state.engine.begin() as conn:
+            done = manual.resolve_unmatched(
+                conn,
+                unmatched_id,
+                driver_id=driver_id.strip(),
+                by=f"web:{user.name}",
+                note=note.strip() or None,
+                now=utc_now(),
+                settings=state.settings,
+            )
+    except Conflict as exc:  # someone (or the job) linked it meanwhile: say so, show the next
+        flash(request, f"No se vinculó: {exc.message}", "warn")
+        return _after_action(pos)
+    flash(request, f"Lead {done['source_pk']} vinculado al conductor {driver_id.strip()}.", "ok")
+    return _after_action(pos)
+
+
+@router.post("/revision/{unmatched_id}/descartar")
+def dismiss(
+    request: Request,
+    unmatched_id: int,
+    user: Operator,
+    _csrf: Csrf,
+    note: Annotated[str, Form()] = "",
+    pos: Annotated[int, Form()] = 0,
+) -> Response:
+    if not note.strip():
+        raise InputError("Escriba una nota que explique por qué ningún candidato coincide.")
+    try:
+        with web_state(request).engine.begin() as conn:
+            manual.dismiss_unmatched(
+                conn, unmatched_id, by=f"web:{user.name}", note=note.strip(), now=utc_now()
+            )
+    except Conflict as exc:
+        flash(request, f"No se descartó: {exc.message}", "warn")
+        return _after_action(pos)
+    flash(request, "Lead marcado «sin coincidencia».", "ok")
+    return _after_action(pos)

@@ -1,0 +1,181 @@
+"""Pure parts of the web UI: session cookie signing, the SVG trend, view helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from idgap.web.chart import TrendPoint, nice_ceiling, points_from_rows, trend_svg
+from idgap.web.render import fmt_money, fmt_pct, url_with
+from idgap.web.review_view import candidate_view, lead_facts
+from idgap.web.routes_auth import safe_next
+from idgap.web.routes_dashboard import breakdown_view, job_view, totals_view
+from idgap.web.session import SessionCodec, csrf_matches, login_session, new_session, role_name
+
+
+def test_session_round_trips_and_rejects_tampering():
+    codec = SessionCodec("secret")
+    session = login_session(token_id=3, name="ana", role="operator")
+    raw = codec.dumps(session)
+    assert codec.loads(raw) == session
+    assert codec.loads(raw[:-2] + ("A" if raw[-2] != "A" else "B") + raw[-1]) is None
+    assert SessionCodec("other-secret").loads(raw) is None
+    assert codec.loads(None) is None
+
+
+def test_session_expires():
+    codec = SessionCodec("secret", max_age_s=-1)
+    assert codec.loads(codec.dumps(new_session())) is None
+
+
+def test_empty_secret_gets_a_random_per_process_key():
+    raw = SessionCodec("").dumps(new_session())
+    assert SessionCodec("").loads(raw) is None
+
+
+def test_csrf_must_match_exactly():
+    session = new_session()
+    assert csrf_matches(session, session.csrf)
+    assert not csrf_matches(session, "")
+    assert not csrf_matches(session, None)
+    assert not csrf_matches(session, session.csrf + "x")
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [("/revision?pos=2", "/revision?pos=2"), ("//evil.example/x", "/"),
+     ("https://evil.example", "/"), ("", "/"), (None, "/"), ("/\\evil", "/")],
+)
+def test_login_redirect_stays_local(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_role_name_accepts_enums_and_strings():
+    import enum
+
+    class Role(enum.IntEnum):
+        viewer = 0
+        operator = 1
+        admin = 2
+
+    assert role_name(Role.admin) == "admin"
+    assert role_name("Operator") == "operator"
+    with pytest.raises(ValueError):
+        role_name("root")
+
+
+def test_trend_svg_draws_one_point_per_day_in_day_order():
+    rows = [
+        {"day": "2026-01-03", "pct_unresolved": 30.0, "unresolved": 3},
+        {"day": dt.date(2026, 1, 1), "pct_unresolved": 50.0, "unresolved": 5},
+        {"day": "2026-01-02", "pct_unresolved": 40.0, "unresolved": 4},
+    ]
+    points = points_from_rows(rows)
+    assert [p.day.day for p in points] == [1, 2, 3]
+    svg = str(trend_svg(points))
+    assert svg.count("<circle") == 3
+    assert "03/01/2026: 30.0 % sin resolver" in svg
+    assert "0 %" in svg and "50 %" in svg  # axis top is the nice ceiling of the max
+
+
+def test_trend_svg_without_history_explains_why():
+    assert "Aún no hay instantáneas" in str(trend_svg([]))
+
+
+def test_trend_single_point_is_centred():
+    svg = str(trend_svg([TrendPoint(dt.date(2026, 1, 1), 12.0, 1)]))
+    assert svg.count("<circle") == 1
+
+
+@pytest.mark.parametrize("value, top", [(0, 10), (9.5, 10), (10.1, 20), (22, 25), (77, 100)])
+def test_nice_ceiling(value, top):
+    assert nice_ceiling(value) == top
+
+
+@pytest.mark.parametrize(
+    "status, value, label",
+    [
+        ({"job_freshness_hours": None, "state": "NO_CONFIGURADO"}, "NUNCA", "❌ NO CONFIGURADO"),
+        ({"job_freshness_hours": 30.04, "state": "SIN_SENAL"}, "30.0h", "⚠️ SIN SEÑAL"),
+        ({"job_freshness_hours": 2.0, "state": "ACTIVO"}, "2.0h", "✅ ACTIVO"),
+        ({"job_freshness_hours": 1.0, "state": "COMPLETO"}, "1.0h", "✅ COMPLETO"),
+    ],
+)
+def test_job_tiles_follow_ref_8_1(status, value, label):
+    view = job_view(status)
+    assert view["freshness_value"] == value
+    assert view["state_label"] == label
+    assert ("STALE" in view["freshness_note"]) == (value == "30.0h")
+
+
+def test_breakdown_matrix_and_high_risk_total():
+    rows = [
+        {"gap_reason": "no_identity", "risk_level": "high", "count": 5},
+        {"gap_reason": "no_identity", "risk_level": "low", "count": 2},
+        {"gap_reason": "other_origin", "risk_level": "high", "count": 1},
+    ]
+    view = breakdown_view(rows)
+    assert view["matrix"][("no_identity", "high")] == 5
+    assert view["reason_totals"] == {"no_identity": 7, "other_origin": 1}
+    totals = totals_view({"totals": {"total_leads": 8}, "money": {"at_stake": 5.0}})
+    assert totals["at_stake"] == 5.0 and totals["expected_resolved"] is None
+
+
+def test_candidate_view_compares_with_the_lead():
+    lead = lead_facts(
+        {"source": {"lead_date": "2026-01-10", "first_name": "Ana", "last_name": "Rojas"}},
+        {"id": 4, "source_pk": "L1"},
+    )
+    assert lead["name"] == "Ana Rojas" and lead["lead_id"] == "L1"
+    cand = candidate_view(
+        {"driver_id": "D1", "park_id": "other", "score": 71.0, "hire_date": "2026-01-13",
+         "evidence": {"plate": "same", "name_similarity": 0.42, "park": "other",
+                      "hire_days_from_lead": 3}},
+        lead, 1, target_park="target",
+    )
+    assert cand["hire_days"] == 3
+    assert cand["in_target_park"] is False
+    assert cand["name_similarity"] == 0.42
+    assert "misma placa" in cand["supports"]
+    assert "alta 3 días después del lead (dentro de la ventana)" in cand["supports"]
+    assert "nombre poco parecido (0.42)" in cand["contradicts"]
+    assert any("otro park" in c for c in cand["contradicts"])
+
+
+@pytest.mark.parametrize(
+    "evidence, pro, con",
+    [
+        ({"plate": "one confusable character"}, "carácter confundible", None),
+        ({"plate": "different"}, None, "placa distinta"),
+        ({"name": "contradicts", "name_similarity": 0.2}, None, "contradice"),
+        ({"hire_days_from_lead": -200}, None, "fuera de la ventana"),
+        ({"phone": "same", "park": "target"}, "mismo teléfono", None),
+        ({"rule_hint": "R3"}, "rule hint: R3", None),
+    ],
+)
+def test_evidence_sentences(evidence, pro, con):
+    from idgap.web.review_view import evidence_lines
+
+    supports, contradicts = evidence_lines(evidence)
+    if pro:
+        assert any(pro in s for s in supports)
+    if con:
+        assert any(con in c for c in contradicts)
+    else:
+        assert contradicts == []
+
+
+def test_formatting_and_urls():
+    assert fmt_money(1234.5) == "S/ 1,234.50"
+    assert fmt_pct(12.345, 2) == "12.35 %"
+    assert url_with("/", {"a": "1", "b": None}, page=2) == "/?a=1&page=2"
+    assert url_with("/", {}, a="") == "/"
+
+
+def test_run_stats_flatten_one_level():
+    from idgap.web.render import stat_pairs
+
+    stats = {"run_id": 2, "processed": 311, "writes": {"matched": 249, "by_reason": {"X": 1}}}
+    assert stat_pairs(stats) == [("processed", 311), ("writes.matched", 249)]
+    assert stat_pairs(None) == []
