@@ -16,11 +16,18 @@ def parse_date(e: pl.Expr) -> pl.Expr:
     time_ok = (s.str.len_chars() <= 10) | s.str.contains(
         r"^\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
     )
+    # four-digit years only: "12/01/26" must not become the year 26
+    shaped = head.str.contains(r"^(\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})$")
     parsed = pl.coalesce([head.str.strptime(pl.Date, f, strict=False) for f in DATE_FORMATS])
     exact = pl.coalesce(
         [s.str.strptime(pl.Date, f, strict=False) for f in DATE_FORMATS]
     )  # whole string is a bare date
-    return pl.when(s.str.len_chars() <= 10).then(exact).when(time_ok).then(parsed).otherwise(None)
+    return (
+        pl.when(~shaped).then(None)
+        .when(s.str.len_chars() <= 10).then(exact)
+        .when(time_ok).then(parsed)
+        .otherwise(None)
+    )  # fmt: skip
 
 
 def parse_datetime(e: pl.Expr) -> pl.Expr:
