@@ -17,10 +17,54 @@ def prepare_index(index: pl.DataFrame) -> pl.DataFrame:
     """Add the blocking keys once per index (not per matching call)."""
     if "plate_skel" in index.columns:
         return index
-    return index.with_row_index("di").with_columns(
+    prepared = index.with_row_index("di").with_columns(
         plate_skel=plate_skeleton(pl.col("plate_norm")),
         name_key=_sorted_name_key("name_norm"),
     )
+    _index_name_pairs(prepared)  # built once per index, not per matching call
+    return prepared
+
+
+NAME_PAIR_CAP = 50  # a token pair shared by more drivers (JUAN QUISPE) identifies nobody
+NAME_PAIR_TOP = 5  # name-only drivers kept per candidate, by shared token pairs
+_pairs_cache: list[tuple[pl.DataFrame, pl.DataFrame]] = []
+
+
+def name_pair_keys(df: pl.DataFrame, id_col: str, tokens: pl.Expr) -> pl.DataFrame:
+    """(id, key) for every pair of distinct name tokens: order-free and robust to a missing
+    or misspelt token, since the other pairs still match."""
+    t = (
+        df.select(id_col, tok=tokens.list.unique().list.sort().list.head(5))
+        .explode("tok")
+        .drop_nulls("tok")
+        .with_columns(pos=pl.int_range(pl.len()).over(id_col))
+    )
+    pairs = t.join(t, on=id_col, suffix="_b").filter(pl.col("pos") < pl.col("pos_b"))
+    return pairs.select(id_col, key=pl.concat_str(["tok", "tok_b"], separator="|").hash(seed=5))
+
+
+def _index_name_pairs(index: pl.DataFrame) -> pl.DataFrame:
+    """Per index (cached): pair keys of blocks small enough to mean something."""
+    for ix, pairs in _pairs_cache:
+        if ix is index:
+            return pairs
+    from idgap.matching.normalize import name_tokens
+
+    keys = name_pair_keys(index, "di", name_tokens(pl.col("name_norm")))
+    small = keys.group_by("key").agg(pl.len().alias("n")).filter(pl.col("n") <= NAME_PAIR_CAP)
+    pairs = keys.join(small.select("key"), on="key")
+    _pairs_cache[:] = [*_pairs_cache[-1:], (index, pairs)]
+    return pairs
+
+
+def _name_block(cands: pl.DataFrame, index: pl.DataFrame, found: pl.Series) -> pl.DataFrame:
+    todo = cands.filter(~pl.col("ci").is_in(found.implode()) & (pl.col("name_tokens").list.len() >= 2))
+    if todo.height == 0:
+        return pl.DataFrame(schema={"ci": pl.UInt32, "di": pl.UInt32})
+    keys = name_pair_keys(todo, "ci", pl.col("name_tokens"))
+    hits = keys.join(_index_name_pairs(index), on="key").group_by("ci", "di").agg(pl.len().alias("shared"))
+    top = hits.sort(["ci", "shared", "di"], descending=[False, True, False]).group_by("ci").head(NAME_PAIR_TOP)
+    return top.select("ci", "di")
 
 
 def _sorted_name_key(col: str) -> pl.Expr:
@@ -53,6 +97,8 @@ def candidate_pairs(
     ]
     if by_name:
         blocks.append(_block(cands, index, "name_key", "name_key", cap))
+        strong = pl.concat(blocks[:3])["ci"].unique()
+        blocks.append(_name_block(cands, index, strong))
     pairs = pl.concat(blocks).unique()
     drv = index.select("di", *[pl.col(c).alias(f"{c}_d") for c in PAIR_INDEX_COLUMNS])
     drv = drv.with_columns(name_tokens_d=_tokens("name_norm_d"))
