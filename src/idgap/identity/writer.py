@@ -170,7 +170,7 @@ def _link_matched(
                 }
             )
             links.append(
-                _link(
+                link_row(
                     "drivers",
                     d,
                     owner[d],
@@ -187,7 +187,7 @@ def _link_matched(
             stats.driver_links_created += 1
         ev = json.loads(r["evidence_json"])
         links.append(
-            _link(
+            link_row(
                 r["source_table"],
                 r["source_pk"],
                 owner[d],
@@ -230,7 +230,7 @@ def _as_date(v: object) -> dt.date | None:
     return dt.date.fromisoformat(str(v)[:10])
 
 
-def _link(
+def link_row(
     table: str,
     pk: str,
     person: str,

@@ -8,35 +8,10 @@ import uuid
 import sqlalchemy as sa
 
 from idgap.identity.origin import ensure_origins
-from idgap.identity.writer import driver_persons
+from idgap.identity.writer import driver_persons, link_row
 from idgap.store.tables import identity_links, match_decisions, migrations, persons
 
 LEADS = "module_ct_cabinet_leads"
-
-
-def _link(
-    table: str,
-    pk: str,
-    person: str,
-    rule: str,
-    now: dt.datetime,
-    run_id: int | None,
-    evidence: dict,
-    snap: dt.date | None = None,
-) -> dict:
-    return {
-        "person_key": person,
-        "source_table": table,
-        "source_pk": pk,
-        "snapshot_date": snap,
-        "match_rule": rule,
-        "match_score": 100.0,
-        "confidence": "HIGH",
-        "evidence": evidence,
-        "run_id": run_id,
-        "linked_at": now,
-        "linked_by": "recovery",
-    }
 
 
 def repair_driver_links(
@@ -71,7 +46,19 @@ def repair_driver_links(
         if d and d not in owners:  # never steal a driver another person already holds
             owners[d] = person
             links.append(
-                _link("drivers", d, person, "DRIVER_MATCH", now, run_id, {"repaired_from": lead})
+                link_row(
+                    "drivers",
+                    d,
+                    person,
+                    None,
+                    "DRIVER_MATCH",
+                    100.0,
+                    "HIGH",
+                    {"repaired_from": lead},
+                    run_id,
+                    now,
+                    "recovery",
+                )
             )
     if links and not dry_run:
         conn.execute(lk.insert(), links)
@@ -108,26 +95,33 @@ def link_migrations(
                 }
             )
             links.append(
-                _link(
+                link_row(
                     "drivers",
                     driver,
                     owners[driver],
+                    None,
                     "DRIVER_MATCH",
-                    now,
-                    run_id,
+                    100.0,
+                    "HIGH",
                     {"migration": mid},
+                    run_id,
+                    now,
+                    "recovery",
                 )
             )
         links.append(
-            _link(
+            link_row(
                 m.name,
                 mid,
                 owners[driver],
+                hire,
                 "MIGRATION_DRIVER_ID",
-                now,
-                run_id,
+                100.0,
+                "HIGH",
                 {"driver_id": driver},
-                snap=hire,
+                run_id,
+                now,
+                "recovery",
             )
         )
     if new_people:

@@ -1,7 +1,7 @@
-"""Generate a synthetic park shaped like REF §1 and §10.1, with ground truth per lead.
+"""Generate a synthetic park shaped like REF §1 and §10.1, with the ground truth of every lead.
 
-Vectorised with numpy + Polars: 100,000 leads x 1,000,000 drivers in well under a minute.
-Deterministic for a given (seed, anchor_date).
+Vectorised (numpy Generator + Polars), deterministic per (seed, anchor_date): the same seed
+gives the same park, shifted in time with the anchor date.
 """
 
 from __future__ import annotations
@@ -13,25 +13,25 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from idgap.synth import noise
-from idgap.synth.pools import GIVEN, MODELS, SURNAMES, zipf_weights
+from idgap.synth import activity, codes
+from idgap.synth.cases import (
+    CASES,
+    NO_TARGET_DRIVER,
+    assign_cases,
+    hire_offsets,
+    lead_ages,
+    pick_donors,
+    second_lead_ages,
+)
+from idgap.synth.drivers import SPEC_COLUMNS, draw_models, driver_rows, random_specs
+from idgap.synth.leads import LEAD_COLUMNS, lead_rows
+from idgap.synth.names import draw_people, other_given
 
 YEGO = "08e20910d81d42658d4334d3f6d10ac0"
-
-# case -> share of leads (SPEC §4.2 / REF §10.1 shapes)
-CASES: dict[str, float] = {
-    "phone_match": 0.10,
-    "plate_in_window": 0.40,
-    "plate_outside_window": 0.10,
-    "name_variant": 0.10,
-    "plate_confusable": 0.04,
-    "car_changed": 0.03,
-    "two_leads_same_driver": 0.03,
-    "shared_family_car": 0.03,
-    "other_park_only": 0.03,
-    "never_converted": 0.14,
-}
-NO_TARGET_DRIVER = {"other_park_only", "never_converted"}
+TARGET_SHARE = 0.65  # of unrelated drivers in the target park
+MULTI_PARK_SHARE = 0.04  # unrelated people who also hold an account in a second park
+NAMESAKE_SHARE = 0.08  # lead persons with a same-named stranger in the index
+__all__ = ["CASES", "NO_TARGET_DRIVER", "YEGO", "SyntheticPark", "generate_park", "write_park"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class SyntheticPark:
     truth: pl.DataFrame
 
     def frames(self) -> dict[str, pl.DataFrame]:
+        """File name -> frame, as `write_park` writes them."""
         return {
             "module_ct_cabinet_leads.csv": self.cabinet_leads,
             "drivers.csv": self.drivers,
@@ -54,177 +55,210 @@ class SyntheticPark:
         }
 
 
-def _people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    given = np.array(GIVEN)
-    surnames = np.array(SURNAMES)
-    sw = zipf_weights(len(surnames), 1.0)
-    gw = zipf_weights(len(given), 0.8)
-    g1 = given[rng.choice(len(given), n, p=gw)]
-    g2 = np.where(rng.random(n) < 0.45, given[rng.choice(len(given), n, p=gw)], "")
-    s1 = surnames[rng.choice(len(surnames), n, p=sw)]
-    s2 = surnames[rng.choice(len(surnames), n, p=sw)]
-    return {"g1": g1, "g2": g2, "s1": s1, "s2": s2}
-
-
-def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    raw = rng.integers(0, 2**63, size=(n, 2), dtype=np.int64)
-    return np.array([f"{a:016x}{b:016x}" for a, b in raw])
-
-
-def _plates(rng: np.random.Generator, n: int) -> np.ndarray:
-    letters = np.array(list("ABCDEFGHJKLMNPRTUVWXYZ"))
-    alnum = np.array(list("ABCDEFGHJKLMNPRTUVWXYZ0123456789"))
-    a = letters[rng.integers(0, len(letters), n)]
-    b = alnum[rng.integers(0, len(alnum), n)]
-    c = letters[rng.integers(0, len(letters), n)]
-    num = rng.integers(100, 1000, n).astype(str)
-    return np.char.add(np.char.add(np.char.add(np.char.add(a, b), c), "-"), num)
-
-
-def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.integers(900_000_000, 999_999_999, n).astype(str)
-
-
-def _licenses(rng: np.random.Generator, n: int) -> np.ndarray:
-    letters = np.array(list("ABCDEFGHKLMNPQRSTUVWXYZ"))
-    return np.char.add(
-        letters[rng.integers(0, len(letters), n)], rng.integers(10**7, 10**8, n).astype(str)
-    )
-
-
-def _dates(base: dt.date, offsets: np.ndarray) -> np.ndarray:
-    return (np.datetime64(base) + offsets.astype("timedelta64[D]")).astype("datetime64[D]")
-
-
 def generate_park(
     *, leads: int, drivers: int, seed: int, anchor_date: dt.date, target_park_id: str = YEGO
 ) -> SyntheticPark:
+    """`leads` cabinet leads and about `drivers` driver accounts (exactly, unless the leads'
+    own accounts alone need more), with activity, scouting, migrations and the truth."""
     rng = np.random.default_rng(seed)
-    n = leads
-    case = rng.choice(list(CASES), n, p=np.array(list(CASES.values())) / sum(CASES.values()))
-    person = _people(rng, n)
-    lead_age = np.floor(120 * rng.beta(1.2, 2.2, n)).astype(int)
-    lead_date = _dates(anchor_date, -lead_age)
+    pool = codes.CodePool(rng, 2 * leads + drivers + 16)
+    others = codes.hex_ids(rng, int(rng.integers(5, 11))).to_numpy()
+    persons = _lead_persons(rng, leads, pool)
+    extra_given = draw_people(rng, leads)["g1"].to_numpy()
+    cabinet = lead_rows(rng, persons, extra_given, anchor_date)
+    specs = _accounts(rng, persons, pool, drivers, target_park_id, others)
+    specs = specs.gather(rng.permutation(specs.height))  # the truth is not the first rows
+    drivers_df = driver_rows(rng, specs.select(SPEC_COLUMNS), anchor_date)
+    roles = specs["role"]
 
-    # --- the lead's own driver account (target park unless the case says otherwise) --------
-    plate = _plates(rng, n)
-    phone = _phones(rng, n)
-    license_ = _licenses(rng, n)
-    model = np.array(MODELS)[rng.integers(0, len(MODELS), n)]
-    hire_off = rng.integers(-10, 26, n)  # usually hired just after the lead
-    outside = case == "plate_outside_window"
-    far_before = rng.integers(-900, -120, n)
-    far_after = rng.integers(40, 200, n)
-    hire_off = np.where(outside, np.where(rng.random(n) < 0.7, far_before, far_after), hire_off)
-    hire = _dates(anchor_date, np.minimum(-lead_age + hire_off, 0))
-    lead_ids = np.where(rng.random(n) < 0.05, "", _hex_ids(rng, n))
-    row_id = np.arange(1, n + 1)
-    lead_key = np.where(lead_ids == "", row_id.astype(str), lead_ids)
-    driver_ids = _hex_ids(rng, n)
-    has_target = ~np.isin(case, list(NO_TARGET_DRIVER))
-
-    # two leads, one driver: the second lead reuses an earlier converted lead's person
-    dup = np.flatnonzero(case == "two_leads_same_driver")
-    donors = np.flatnonzero(case == "plate_in_window")
-    if len(dup) and len(donors):
-        src = donors[rng.integers(0, len(donors), len(dup))]
-        for k in ("g1", "g2", "s1", "s2"):
-            person[k][dup] = person[k][src]
-        plate[dup], phone[dup], model[dup] = plate[src], phone[src], model[src]
-        driver_ids[dup] = driver_ids[src]
-        lead_age[dup] = np.maximum(lead_age[src] - rng.integers(15, 60, len(dup)), 0)
-        lead_date[dup] = _dates(anchor_date, -lead_age[dup])
-        has_target[dup] = False  # account already emitted by the donor
-
-    # --- lead rows, with the noise of each case ------------------------------------------
-    lead_first, lead_middle, lead_last = noise.lead_names(rng, person, case)
-    lead_plate = noise.lead_plates(rng, plate, case)
-    lead_phone = noise.lead_phones(rng, phone, case)
-    created = lead_date.astype("datetime64[s]") + rng.integers(6 * 3600, 22 * 3600, n).astype(
-        "timedelta64[s]"
+    own = persons.filter(pl.col("has_account") & ~pl.col("second"))
+    converted = own.select("driver_id", start_rel=pl.max_horizontal(-pl.col("age"), "hire_rel"))
+    unrelated = drivers_df.filter((roles == "filler") & (pl.col("park_id") == target_park_id))
+    summary = activity.summary_daily(rng, converted, unrelated["driver_id"], anchor_date)
+    scout = activity.scouts(rng)
+    u = pl.Series(rng.random(persons.height))
+    scouted = persons.filter(
+        ~pl.col("second")
+        & (
+            (pl.col("has_account") & (u < 0.05))
+            | ((pl.col("case") == "never_converted") & (u < 0.02))
+        )
     )
-    cabinet = pl.DataFrame(
-        {
-            "id": row_id,
-            "external_id": lead_ids,
-            "lead_created_at": created.astype(str),
-            "park_phone": lead_phone,
-            "first_name": lead_first,
-            "middle_name": lead_middle,
-            "last_name": lead_last,
-            "asset_plate_number": lead_plate,
-            "asset_model": noise.case_variants(rng, model),
-            "asset_color": np.array(["Blanco", "Negro", "Plata", "Rojo", "Azul"])[
-                rng.integers(0, 5, n)
-            ],
-            "park_name": "YEGO",
-            "status": np.where(rng.random(n) < 0.8, "active", "new"),
-        }
-    ).with_columns(
-        pl.col("lead_created_at").str.replace("T", " "),
-        created_at=pl.col("lead_created_at").str.replace("T", " "),
+    truth = cabinet.select(
+        "lead_id",
+        true_driver_id=pl.when(pl.col("has_account")).then("driver_id"),
+        case="case",
+    )
+    return SyntheticPark(
+        cabinet_leads=cabinet.select(LEAD_COLUMNS),
+        drivers=drivers_df,
+        summary_daily=summary,
+        scouting_daily=activity.scouting_daily(rng, scouted, scout, anchor_date),
+        migrations=activity.migrations(rng, unrelated, scout),
+        truth=truth,
     )
 
-    truth = pl.DataFrame(
-        {
-            "lead_id": lead_key,
-            "true_driver_id": np.where(np.isin(case, list(NO_TARGET_DRIVER)), "", driver_ids),
-            "case": case,
-        }
+
+def _lead_persons(rng: np.random.Generator, n: int, pool: codes.CodePool) -> pl.DataFrame:
+    """One row per lead: its case, age (days before anchor) and the real person behind it."""
+    case = assign_cases(rng, n)
+    age = lead_ages(rng, n)
+    brand, model = draw_models(rng, n)
+    plate = pool.plates(n)
+    real_plate, misread_plate = codes.confusable_pair(rng, plate)
+    confusable = pl.Series(case == "plate_confusable")
+    persons = draw_people(rng, n).with_columns(
+        k=pl.int_range(0, n, dtype=pl.Int64),
+        case=pl.Series(case),
+        age=pl.Series(age),
+        brand=pl.Series(brand),
+        model=pl.Series(model),
+        plate=pl.when(confusable).then(real_plate).otherwise(plate),
+        misread_plate=misread_plate,
+        new_car_plate=pool.plates(n),
+        phone=pool.phones(n),
+        license=pool.licenses(n),
+        driver_id=codes.hex_ids(rng, n),
+        hire_rel=pl.Series(hire_offsets(rng, case, age) - age),
+    )
+    # a second lead is the same person (and account) as an earlier lead, registered again
+    donor = pick_donors(rng, case)
+    second = donor >= 0
+    source = np.where(second, donor, np.arange(n))
+    shared = ["male", "g1", "g2", "s1", "s2", "brand", "model", "plate", "phone", "license"]
+    persons = persons.with_columns(
+        persons.select(*shared, "driver_id", "hire_rel")[source].get_columns()
+    )
+    ages = np.where(second, second_lead_ages(rng, age[np.maximum(donor, 0)]), age)
+    new_car = (pl.col("case") == "car_changed") | (
+        (pl.col("case") == "phone_match") & pl.Series(rng.random(n) < 0.25)
+    )
+    return persons.with_columns(
+        age=pl.Series(ages),
+        second=pl.Series(second),
+        has_account=~pl.col("case").is_in(list(NO_TARGET_DRIVER)),
+        lead_plate=pl.when(new_car)
+        .then("new_car_plate")
+        .when(pl.col("case") == "plate_confusable")
+        .then("misread_plate")
+        .otherwise("plate"),
     )
 
-    # --- driver accounts ------------------------------------------------------------------
-    own = noise.driver_rows(
-        rng, person, driver_ids, plate, phone, license_, model, hire, target_park_id, has_target
-    )
-    other_parks = _hex_ids(rng, 8)
-    extras = noise.extra_accounts(
-        rng, person, plate, phone, license_, model, hire, case, target_park_id, other_parks
-    )
-    n_fill = max(drivers - own.height - extras.height, 0)
-    filler = _filler(rng, n_fill, anchor_date, target_park_id, other_parks)
-    drivers_df = pl.concat([own, extras, filler], how="vertical").head(max(drivers, own.height))
 
-    summary = noise.trips(
-        rng,
-        driver_ids[has_target | np.isin(case, ["two_leads_same_driver"])],
-        lead_date[has_target | np.isin(case, ["two_leads_same_driver"])],
-        filler["driver_id"].to_numpy(),
-        anchor_date,
+def _accounts(
+    rng: np.random.Generator,
+    persons: pl.DataFrame,
+    pool: codes.CodePool,
+    size: int,
+    target: str,
+    others: np.ndarray,
+) -> pl.DataFrame:
+    """Account specs (`role` + SPEC_COLUMNS): the leads' people, the traps, then the filler."""
+    n = persons.filter(~pl.col("second")).height
+    first = persons.filter(~pl.col("second")).with_columns(
+        u=pl.Series(rng.random(n)), u_phone=pl.Series(rng.random(n))
     )
-    scouting = noise.scouting(rng, person, phone, license_, lead_date, has_target)
-    migrations = noise.migrations(rng, filler.filter(pl.col("park_id") == target_park_id))
-    return SyntheticPark(cabinet, drivers_df, summary, scouting, migrations, truth)
+    case, u = pl.col("case"), pl.col("u")
+
+    def other_park(k: int) -> pl.Series:
+        return pl.Series(others[rng.integers(0, len(others), k)])
+
+    own = first.filter(pl.col("has_account")).with_columns(
+        park_id=pl.lit(target), phone_kept=(case == "phone_match") | (pl.col("u_phone") < 0.9)
+    )
+    only_elsewhere = first.filter(case == "other_park_only")
+    only_elsewhere = only_elsewhere.with_columns(
+        park_id=other_park(only_elsewhere.height), phone_kept=pl.lit(True)
+    )
+    family = _family(rng, first.filter(case == "shared_family_car"), pool, target)
+    twins = first.filter(
+        ((case == "phone_match") & (u < 0.3)) | ((case == "plate_in_window") & (u < 0.08))
+    )
+    twins = twins.with_columns(
+        driver_id=codes.hex_ids(rng, twins.height),
+        park_id=other_park(twins.height),
+        phone_kept=pl.lit(True),
+        hire_rel=pl.col("hire_rel") - pl.Series(rng.integers(30, 700, twins.height)),
+    )
+    namesakes = _namesakes(rng, first.filter(u > 1 - NAMESAKE_SHARE), pool, target, others)
+    essential = [_spec(own, "own"), _spec(only_elsewhere, "other_park"), _spec(family, "family")]
+    optional = pl.concat([_spec(twins, "twin"), _spec(namesakes, "namesake")])
+    room = max(size - sum(f.height for f in essential), 0)
+    optional = optional.head(room)
+    filler = _filler(rng, room - optional.height, pool, target, others)
+    return pl.concat([*essential, optional, filler])
+
+
+def _spec(frame: pl.DataFrame, role: str) -> pl.DataFrame:
+    return frame.select(pl.lit(role).alias("role"), *SPEC_COLUMNS)
+
+
+def _family(
+    rng: np.random.Generator, persons: pl.DataFrame, pool: codes.CodePool, target: str
+) -> pl.DataFrame:
+    """A relative drives the same car in the target park: same plate and surnames, other name."""
+    k = persons.height
+    return other_given(rng, persons).with_columns(
+        driver_id=codes.hex_ids(rng, k),
+        park_id=pl.lit(target),
+        phone=pool.phones(k),
+        license=pool.licenses(k),
+        hire_rel=(pl.col("hire_rel") - pl.Series(rng.integers(30, 700, k))).clip(upper_bound=0),
+        phone_kept=pl.Series(rng.random(k) < 0.9),
+    )
+
+
+def _namesakes(
+    rng: np.random.Generator,
+    persons: pl.DataFrame,
+    pool: codes.CodePool,
+    target: str,
+    others: np.ndarray,
+) -> pl.DataFrame:
+    """Strangers with exactly the same name: another car, phone, licence, often another park."""
+    k = persons.height
+    brand, model = draw_models(rng, k)
+    in_target = rng.random(k) < TARGET_SHARE
+    return persons.with_columns(
+        driver_id=codes.hex_ids(rng, k),
+        park_id=pl.Series(np.where(in_target, target, others[rng.integers(0, len(others), k)])),
+        plate=pool.plates(k),
+        phone=pool.phones(k),
+        license=pool.licenses(k),
+        brand=pl.Series(brand),
+        model=pl.Series(model),
+        hire_rel=pl.Series(-rng.integers(0, 3 * 365, k)),
+        phone_kept=pl.Series(rng.random(k) < 0.9),
+    )
 
 
 def _filler(
-    rng: np.random.Generator, n: int, anchor: dt.date, park: str, other_parks: np.ndarray
+    rng: np.random.Generator, n: int, pool: codes.CodePool, target: str, others: np.ndarray
 ) -> pl.DataFrame:
-    people = _people(rng, n)
-    in_target = rng.random(n) < 0.65
-    parks = np.where(in_target, park, other_parks[rng.integers(0, len(other_parks), n)])
-    hire = _dates(anchor, -rng.integers(0, 3 * 365, n))
-    ids = _hex_ids(rng, n)
-    return noise.driver_rows(
-        rng,
-        people,
-        ids,
-        _plates(rng, n),
-        _phones(rng, n),
-        _licenses(rng, n),
-        np.array(MODELS)[rng.integers(0, len(MODELS), n)],
-        hire,
-        park,
-        np.ones(n, bool),
-        parks=parks,
+    """Unrelated drivers; a few hold a second account in another park (same phone and car)."""
+    copies = int(n * MULTI_PARK_SHARE)
+    base = n - copies
+    parks = np.concatenate([[target], others])
+    weights = np.concatenate([[TARGET_SHARE], (1 - TARGET_SHARE) * _zipf(len(others))])
+    park_ix = rng.choice(len(parks), base, p=weights)
+    people = random_specs(rng, base, parks=parks[park_ix], pool=pool)
+    pick = rng.choice(base, copies, replace=False) if copies else np.zeros(0, dtype=np.int64)
+    moved = (park_ix[pick] + rng.integers(1, len(parks), copies)) % len(parks)
+    second = people[pick].with_columns(
+        driver_id=codes.hex_ids(rng, copies),
+        park_id=pl.Series(parks[moved], dtype=pl.String),
+        hire_rel=pl.Series(-rng.integers(0, 3 * 365, copies)),
     )
+    return pl.concat([_spec(people, "filler"), _spec(second, "filler")])
+
+
+def _zipf(n: int) -> np.ndarray:
+    w = 1.0 / np.arange(1, n + 1)
+    return w / w.sum()
 
 
 def write_park(park: SyntheticPark, out_dir: Path) -> dict[str, int]:
     """Write the five source CSVs plus truth_leads.csv; returns rows per file."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts = {}
-    for name, frame in park.frames().items():
-        frame.write_csv(out_dir / name)
-        counts[name] = frame.height
-    return counts
+    from idgap.synth.writer import write_frames
+
+    return write_frames(park.frames(), out_dir)
