@@ -21,25 +21,42 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same park.")] = 42,
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("park"),
     anchor_date: Annotated[
-        str | None, typer.Option(help="Last day of the park (YYYY-MM-DD); default today.")
+        str | None,
+        typer.Option(help="Last day of the park's data (YYYY-MM-DD); default today."),
     ] = None,
 ) -> None:
-    """Generate a realistic synthetic park with ground truth."""
+    """Generate a realistic synthetic park with ground truth (truth_leads.csv)."""
     from idgap.synth import generate_park, write_park
 
-    try:
-        anchor = dt.date.fromisoformat(anchor_date) if anchor_date else today()
-    except ValueError:
-        raise InputError(f"--anchor-date must be YYYY-MM-DD, got {anchor_date!r}") from None
+    anchor = _anchor(anchor_date)
     if leads < 1 or drivers < 1:
         raise InputError("--leads and --drivers must be positive")
     started = time.perf_counter()
-    with console.status(f"generating {leads:,} leads x {drivers:,} drivers"):
+    with console.status(f"generating {leads:,} leads x {drivers:,} drivers (seed {seed})..."):
         park = generate_park(leads=leads, drivers=drivers, seed=seed, anchor_date=anchor)
+    generated = time.perf_counter()
+    with console.status(f"writing CSV files to {out}/..."):
         counts = write_park(park, out)
-    table = Table(title=f"synthetic park in {out}/ ({time.perf_counter() - started:.1f}s)")
+    done = time.perf_counter()
+    title = (
+        f"synthetic park in {out}/ - anchor {anchor.isoformat()}, generated in "
+        f"{generated - started:.1f}s, written in {done - generated:.1f}s"
+    )
+    table = Table(title=title)
     table.add_column("file")
     table.add_column("rows", justify="right")
+    table.add_column("size", justify="right")
     for name, rows in counts.items():
-        table.add_row(name, f"{rows:,}")
+        table.add_row(name, f"{rows:,}", f"{(out / name).stat().st_size / 1e6:.1f} MB")
     console.print(table)
+    cases = park.truth["case"].value_counts(sort=True).iter_rows()
+    console.print("truth cases: " + ", ".join(f"{case} {n:,}" for case, n in cases))
+
+
+def _anchor(text: str | None) -> dt.date:
+    if not text:
+        return today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--anchor-date must be YYYY-MM-DD, got {text!r}") from None

@@ -75,7 +75,7 @@ def scouting_daily(
 ) -> pl.DataFrame:
     """Rows for the persons given (g1 s1 s2, phone, license, age): the scout's registration."""
     k = persons.height
-    u = pl.Series(rng.random(k))
+    u = pl.lit(pl.Series(rng.random(k)))
     reg = pl.Series(-persons["age"].to_numpy() + rng.integers(-2, 3, k)).clip(upper_bound=0)
     who = scout.gather(rng.integers(0, scout.height, k))
     return (
@@ -83,9 +83,9 @@ def scouting_daily(
             id=pl.int_range(1, k + 1, dtype=pl.Int64),
             scout_id=who["scout_id"],
             driver_phone=codes.spell_phone(pl.col("phone"), u, driver=False),
-            driver_license=codes.spell_license(pl.col("license"), pl.Series(rng.random(k))),
+            driver_license=codes.spell_license(pl.col("license"), pl.lit(pl.Series(rng.random(k)))),
             driver_name=mixed_case(join_words(pl.col("g1"), pl.col("s1"), pl.col("s2")), u),
-            registration_date=pl.lit(anchor).cast(pl.Date) + pl.duration(days=reg),
+            registration_date=pl.lit(anchor).cast(pl.Date) + pl.duration(days=pl.lit(reg)),
             acquisition_method=pl.Series(ACQUISITION[rng.integers(0, len(ACQUISITION), k)]),
             secs=pl.Series(rng.integers(8 * 3600, 20 * 3600, k)),
         )

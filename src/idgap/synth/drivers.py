@@ -64,9 +64,12 @@ def random_specs(
 def driver_rows(rng: np.random.Generator, specs: pl.DataFrame, anchor: dt.date) -> pl.DataFrame:
     """Account specs -> `drivers.csv` rows (names in Yango or form order, mixed case)."""
     n = specs.height
-    u = {k: pl.Series(rng.random(n)) for k in ("case", "order", "s2", "plate", "norm", "lic", "ph")}
-    u["licn"] = pl.Series(rng.random(n))
-    secs = pl.Series(rng.integers(8 * 3600, 20 * 3600, n))
+    u = {
+        k: pl.lit(pl.Series(rng.random(n)))
+        for k in ("case", "order", "s2", "plate", "norm", "lic", "ph")
+    }
+    u["licn"] = pl.lit(pl.Series(rng.random(n)))
+    secs = pl.lit(pl.Series(rng.integers(8 * 3600, 20 * 3600, n)))
 
     def cased(e: pl.Expr) -> pl.Expr:
         return (

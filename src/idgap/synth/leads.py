@@ -95,7 +95,7 @@ def lead_rows(
     created = (
         pl.lit(anchor).cast(pl.Datetime("us"))
         - pl.duration(days=pl.col("age"))
-        + pl.duration(seconds=pl.Series(secs))
+        + pl.duration(seconds=pl.lit(pl.Series(secs)))
     )
     external = codes.hex_ids(rng, n)
     frame = persons.with_columns(
@@ -117,7 +117,8 @@ def lead_rows(
             activation_city=pl.lit("Lima"),
             park_name=pl.lit("YEGO"),
             created_ts=pl.min_horizontal(
-                pl.col("ts") + pl.duration(seconds=pl.Series(upload_delay)), pl.lit(anchor_end)
+                pl.col("ts") + pl.duration(seconds=pl.lit(pl.Series(upload_delay))),
+                pl.lit(anchor_end),
             ),
         )
         .sort("ts", "k")

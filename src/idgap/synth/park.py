@@ -31,6 +31,9 @@ YEGO = "08e20910d81d42658d4334d3f6d10ac0"
 TARGET_SHARE = 0.65  # of unrelated drivers in the target park
 MULTI_PARK_SHARE = 0.04  # unrelated people who also hold an account in a second park
 NAMESAKE_SHARE = 0.08  # lead persons with a same-named stranger in the index
+# never-converted leads whose car is driven in the target park by someone else (sold, rented):
+# the plate hits, the name does not (REF §3.6 WEAK_MATCH_ONLY)
+SOLD_CAR_SHARE = 0.25
 __all__ = ["CASES", "NO_TARGET_DRIVER", "YEGO", "SyntheticPark", "generate_park", "write_park"]
 
 
@@ -156,7 +159,9 @@ def _accounts(
     """Account specs (`role` + SPEC_COLUMNS): the leads' people, the traps, then the filler."""
     n = persons.filter(~pl.col("second")).height
     first = persons.filter(~pl.col("second")).with_columns(
-        u=pl.Series(rng.random(n)), u_phone=pl.Series(rng.random(n))
+        u=pl.Series(rng.random(n)),
+        u_phone=pl.Series(rng.random(n)),
+        u_car=pl.Series(rng.random(n)),
     )
     case, u = pl.col("case"), pl.col("u")
 
@@ -181,8 +186,12 @@ def _accounts(
         hire_rel=pl.col("hire_rel") - pl.Series(rng.integers(30, 700, twins.height)),
     )
     namesakes = _namesakes(rng, first.filter(u > 1 - NAMESAKE_SHARE), pool, target, others)
+    sold = first.filter((case == "never_converted") & (pl.col("u_car") < SOLD_CAR_SHARE))
+    strangers = _car_now_driven_by_a_stranger(rng, sold, pool, target)
     essential = [_spec(own, "own"), _spec(only_elsewhere, "other_park"), _spec(family, "family")]
-    optional = pl.concat([_spec(twins, "twin"), _spec(namesakes, "namesake")])
+    optional = pl.concat(
+        [_spec(strangers, "stranger"), _spec(twins, "twin"), _spec(namesakes, "namesake")]
+    )
     room = max(size - sum(f.height for f in essential), 0)
     optional = optional.head(room)
     filler = _filler(rng, room - optional.height, pool, target, others)
@@ -204,6 +213,22 @@ def _family(
         phone=pool.phones(k),
         license=pool.licenses(k),
         hire_rel=(pl.col("hire_rel") - pl.Series(rng.integers(30, 700, k))).clip(upper_bound=0),
+        phone_kept=pl.Series(rng.random(k) < 0.9),
+    )
+
+
+def _car_now_driven_by_a_stranger(
+    rng: np.random.Generator, persons: pl.DataFrame, pool: codes.CodePool, target: str
+) -> pl.DataFrame:
+    k = persons.height
+    stranger = draw_people(rng, k)
+    return persons.with_columns(
+        stranger.select("g1", "g2", "s1", "s2").get_columns(),
+        driver_id=codes.hex_ids(rng, k),
+        park_id=pl.lit(target),
+        phone=pool.phones(k),
+        license=pool.licenses(k),
+        hire_rel=pl.Series(-rng.integers(0, 3 * 365, k)),
         phone_kept=pl.Series(rng.random(k) < 0.9),
     )
 
