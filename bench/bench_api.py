@@ -14,7 +14,8 @@ from bench.common import save
 ANCHOR = dt.date.today()
 PATHS = {
     "page_1": "/api/v1/ops/identity-gaps?page=1&page_size=100",
-    "filtered": "/api/v1/ops/identity-gaps?risk_level=high&gap_reason=no_identity&page=2&page_size=50",
+    "filtered": "/api/v1/ops/identity-gaps?risk_level=high&gap_reason=no_identity"
+    "&page=2&page_size=50",
     "alerts": "/api/v1/ops/identity-gaps/alerts",
 }
 
@@ -32,7 +33,9 @@ def main() -> int:
 
     leads = 10_000 if "--quick" in sys.argv else 100_000
     tmp = Path(tempfile.mkdtemp(prefix="idgap-api-"))
-    write_park(generate_park(leads=leads, drivers=2 * leads, seed=9, anchor_date=ANCHOR), tmp / "park")
+    write_park(
+        generate_park(leads=leads, drivers=2 * leads, seed=9, anchor_date=ANCHOR), tmp / "park"
+    )
     url = f"sqlite:///{tmp / 'api.db'}"
     s = Settings(database_url=url)
     engine = make_engine(url)
@@ -53,8 +56,14 @@ def main() -> int:
             times.append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200, r.text
         times.sort()
-        results[name] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[47], 1)}
-        print(f"{name}: p50 {results[name]['p50_ms']} ms, p95 {results[name]['p95_ms']} ms", flush=True)
+        results[name] = {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[47], 1),
+        }
+        print(
+            f"{name}: p50 {results[name]['p50_ms']} ms, p95 {results[name]['p95_ms']} ms",
+            flush=True,
+        )
     save("api", results)
     return 0
 

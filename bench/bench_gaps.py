@@ -45,38 +45,87 @@ def seed(engine: sa.Engine, n: int) -> None:
     leads, people, links, origins, activity, queue = [], [], [], [], [], []
     for i in range(n):
         lead_id, day = f"L{i:07d}", TODAY - dt.timedelta(days=int(ages[i]))
-        leads.append({"lead_id": lead_id, "id": lead_id, "lead_date": day,
-                      "lead_created_at": dt.datetime.combine(day, dt.time(9)), **BOOK})
+        leads.append(
+            {
+                "lead_id": lead_id,
+                "id": lead_id,
+                "lead_date": day,
+                "lead_created_at": dt.datetime.combine(day, dt.time(9)),
+                **BOOK,
+            }
+        )
         if i % 4 == 3:
             if i % 20 == 3:
-                queue.append({"source_table": LEADS, "source_pk": lead_id, "outcome": "review",
-                              "reason_code": "WEAK_MATCH_ONLY", "status": "OPEN",
-                              "candidates": [{"driver_id": f"D{i - 1:07d}"}],
-                              "created_at": NOW, "updated_at": NOW})
+                queue.append(
+                    {
+                        "source_table": LEADS,
+                        "source_pk": lead_id,
+                        "outcome": "review",
+                        "reason_code": "WEAK_MATCH_ONLY",
+                        "status": "OPEN",
+                        "candidates": [{"driver_id": f"D{i - 1:07d}"}],
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
+                )
             continue
         key, driver = str(uuid.UUID(int=i + 1)), f"D{i:07d}"
         people.append({"person_key": key, "created_at": NOW, "updated_at": NOW, "created_by": "b"})
         links += [
-            {"person_key": key, "source_table": LEADS, "source_pk": lead_id, "match_rule": "B",
-             "linked_at": NOW, "linked_by": "system"},
-            {"person_key": key, "source_table": "drivers", "source_pk": driver, "match_rule": "B",
-             "linked_at": NOW, "linked_by": "system"},
+            {
+                "person_key": key,
+                "source_table": LEADS,
+                "source_pk": lead_id,
+                "match_rule": "B",
+                "linked_at": NOW,
+                "linked_by": "system",
+            },
+            {
+                "person_key": key,
+                "source_table": "drivers",
+                "source_pk": driver,
+                "match_rule": "B",
+                "linked_at": NOW,
+                "linked_by": "system",
+            },
         ]
         if i % 10:
-            origins.append({"person_key": key, "origin_tag": "cabinet_lead",
-                            "origin_source_table": LEADS, "origin_source_id": lead_id,
-                            "origin_confidence": 95.0, "ruleset_version": "b",
-                            "decided_by": "system", "resolution_status": "resolved_auto",
-                            "created_at": NOW, "updated_at": NOW})
+            origins.append(
+                {
+                    "person_key": key,
+                    "origin_tag": "cabinet_lead",
+                    "origin_source_table": LEADS,
+                    "origin_source_id": lead_id,
+                    "origin_confidence": 95.0,
+                    "ruleset_version": "b",
+                    "decided_by": "system",
+                    "resolution_status": "resolved_auto",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
         for k in range(0, 12, 3):
-            activity.append({"driver_id": driver, "activity_date": day + dt.timedelta(days=k),
-                             "date_file": "x", "count_orders_completed": int(rng.integers(0, 4)),
-                             "sum_work_time_seconds": 0, **BOOK})
+            activity.append(
+                {
+                    "driver_id": driver,
+                    "activity_date": day + dt.timedelta(days=k),
+                    "date_file": "x",
+                    "count_orders_completed": int(rng.integers(0, 4)),
+                    "sum_work_time_seconds": 0,
+                    **BOOK,
+                }
+            )
     drivers = [{"driver_id": f"D{i:07d}", "park_id": PARK, **BOOK} for i in range(n)]
     with engine.begin() as conn:
-        for table, rows in ((t.cabinet_leads, leads), (t.drivers, drivers), (t.persons, people),
-                            (t.identity_links, links), (t.identity_origin, origins),
-                            (t.summary_daily, activity), (t.identity_unmatched, queue)):
+        for table, rows in (
+            (t.cabinet_leads, leads),
+            (t.drivers, drivers),
+            (t.persons, people),
+            (t.identity_links, links),
+            (t.identity_origin, origins),
+            (t.summary_daily, activity),
+            (t.identity_unmatched, queue),
+        ):
             _insert(conn, table, rows)
 
 
@@ -95,8 +144,10 @@ def _p95_ms(engine: sa.Engine, repeat: int, fn) -> dict[str, float]:  # type: ig
             fn(conn)
             samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
-    return {"median_ms": round(statistics.median(samples), 1),
-            "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1)}
+    return {
+        "median_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1),
+    }
 
 
 def run(url: str, n: int, repeat: int) -> dict:
@@ -123,15 +174,22 @@ def run(url: str, n: int, repeat: int) -> dict:
         read.gap_items(conn, filters={}, page=1, page_size=100, sort=None, today=day)
 
     out["summary_plus_items"] = _p95_ms(engine, repeat, page)
-    out["items_page_50"] = _p95_ms(engine, repeat, lambda c: read.gap_items(
-        c, filters={}, page=50, page_size=100, sort=None))
-    out["items_filtered_sorted"] = _p95_ms(engine, repeat, lambda c: read.gap_items(
-        c, filters={"risk_level": "high"}, page=1, page_size=100, sort="-amount_at_stake"))
+    out["items_page_50"] = _p95_ms(
+        engine, repeat, lambda c: read.gap_items(c, filters={}, page=50, page_size=100, sort=None)
+    )
+    out["items_filtered_sorted"] = _p95_ms(
+        engine,
+        repeat,
+        lambda c: read.gap_items(
+            c, filters={"risk_level": "high"}, page=1, page_size=100, sort="-amount_at_stake"
+        ),
+    )
     out["alerts"] = _p95_ms(engine, repeat, lambda c: read.gap_alerts(c, today=day))
     out["recovery_status"] = _p95_ms(engine, repeat, lambda c: read.recovery_status(c, now=NOW))
     out["data_health"] = _p95_ms(engine, repeat, lambda c: read.data_health(c, now=NOW))
-    out["diagnose"] = _p95_ms(engine, max(3, repeat // 5),
-                              lambda c: diagnose(c, now=NOW, settings=cfg))
+    out["diagnose"] = _p95_ms(
+        engine, max(3, repeat // 5), lambda c: diagnose(c, now=NOW, settings=cfg)
+    )
     engine.dispose()
     return out
 

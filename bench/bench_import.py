@@ -1,4 +1,7 @@
-"""Import throughput: 1,000,000 drivers into SQLite (and PostgreSQL when reachable); the seed park end to end."""
+"""Import throughput: 1,000,000 drivers into SQLite (and PostgreSQL when reachable).
+
+Also the seed-size park end to end: import, match and gap analysis.
+"""
 
 from __future__ import annotations
 
@@ -55,7 +58,8 @@ def main() -> int:
             "reimport_unchanged_seconds": round(again, 1),
         }
         print(
-            f"{backend}: {n:,} drivers in {first:.1f}s ({n / first:,.0f} rows/s); re-import {again:.1f}s",
+            f"{backend}: {n:,} drivers in {first:.1f}s ({n / first:,.0f} rows/s); "
+            f"re-import {again:.1f}s",
             flush=True,
         )
         engine.dispose()

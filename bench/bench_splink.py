@@ -35,11 +35,21 @@ def one(size: str) -> dict:
     park = load_park(size)
     t0 = time.perf_counter()
     leads = normalize_candidates(leads_to_candidates(park.cabinet_leads)).select(
-        unique_id=pl.col("source_pk"), name=pl.col("name_norm"), plate=pl.col("plate_norm"),
-        phone=pl.col("phone_norm"))
-    drivers = build_driver_index(park.drivers).filter(pl.col("park_id") == YEGO_PARK_ID).select(
-        unique_id=pl.col("driver_id"), name=pl.col("name_norm"), plate=pl.col("plate_norm"),
-        phone=pl.col("phone_norm"))
+        unique_id=pl.col("source_pk"),
+        name=pl.col("name_norm"),
+        plate=pl.col("plate_norm"),
+        phone=pl.col("phone_norm"),
+    )
+    drivers = (
+        build_driver_index(park.drivers)
+        .filter(pl.col("park_id") == YEGO_PARK_ID)
+        .select(
+            unique_id=pl.col("driver_id"),
+            name=pl.col("name_norm"),
+            plate=pl.col("plate_norm"),
+            phone=pl.col("phone_norm"),
+        )
+    )
     db = DuckDBAPI()
     left = db.register(leads.to_arrow(), table_name="leads")
     right = db.register(drivers.to_arrow(), table_name="drivers")
@@ -50,7 +60,11 @@ def one(size: str) -> dict:
             cl.LevenshteinAtThresholds("plate", [1]),
             cl.ExactMatch("phone"),
         ],
-        blocking_rules_to_generate_predictions=[block_on("plate"), block_on("phone"), block_on("name")],
+        blocking_rules_to_generate_predictions=[
+            block_on("plate"),
+            block_on("phone"),
+            block_on("name"),
+        ],
     )
     linker = Linker([left, right], settings)
     linker.training.estimate_probability_two_random_records_match([block_on("plate")], recall=0.7)
@@ -58,25 +72,44 @@ def one(size: str) -> dict:
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("plate"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"))
     t1 = time.perf_counter()
-    pred = pl.from_arrow(linker.inference.predict(threshold_match_probability=0.5).as_duckdbpyrelation().arrow())
+    pred = pl.from_arrow(
+        linker.inference.predict(threshold_match_probability=0.5).as_duckdbpyrelation().arrow()
+    )
     t2 = time.perf_counter()
     # Splink orders the two sides itself; read which one holds the leads
     leads_left = pred.height and pred["source_dataset_l"][0] == "leads"
     lid, did = ("unique_id_l", "unique_id_r") if leads_left else ("unique_id_r", "unique_id_l")
-    ranked = pred.sort("match_probability", descending=True).group_by(lid, maintain_order=True).agg(
-        pl.col(did).head(5).alias("cands"), pl.col("match_probability").head(2).alias("p"))
+    ranked = (
+        pred.sort("match_probability", descending=True)
+        .group_by(lid, maintain_order=True)
+        .agg(pl.col(did).head(5).alias("cands"), pl.col("match_probability").head(2).alias("p"))
+    )
     auto = ranked.with_columns(
-        driver_id=pl.when((pl.col("p").list.get(0) >= THRESHOLD)
-                          & ((pl.col("p").list.len() == 1) | (pl.col("p").list.get(0) - pl.col("p").list.get(1, null_on_oob=True) >= 0.05)))
-        .then(pl.col("cands").list.get(0)),
-        candidates_json=pl.col("cands").map_elements(lambda c: json.dumps([{"driver_id": x} for x in c]),
-                                                      return_dtype=pl.Utf8),
+        driver_id=pl.when(
+            (pl.col("p").list.get(0) >= THRESHOLD)
+            & (
+                (pl.col("p").list.len() == 1)
+                | (pl.col("p").list.get(0) - pl.col("p").list.get(1, null_on_oob=True) >= 0.05)
+            )
+        ).then(pl.col("cands").list.get(0)),
+        candidates_json=pl.col("cands").map_elements(
+            lambda c: json.dumps([{"driver_id": x} for x in c]), return_dtype=pl.Utf8
+        ),
     ).select(pl.col(lid).alias("lead_id"), "driver_id", "candidates_json")
     rep = evaluate(auto, park.truth)
-    return {"size": size, "ruleset": "splink5", "precision": rep.precision, "recall": rep.recall,
-            "f1": rep.f1, "wrong_links": rep.wrong_links, "review_coverage": rep.review_coverage,
-            "leads_per_s": round(leads.height / (t2 - t1)), "train_seconds": round(t1 - t0, 1),
-            "predict_seconds": round(t2 - t1, 1), "peak_rss_mb": peak_rss_mb()}
+    return {
+        "size": size,
+        "ruleset": "splink5",
+        "precision": rep.precision,
+        "recall": rep.recall,
+        "f1": rep.f1,
+        "wrong_links": rep.wrong_links,
+        "review_coverage": rep.review_coverage,
+        "leads_per_s": round(leads.height / (t2 - t1)),
+        "train_seconds": round(t1 - t0, 1),
+        "predict_seconds": round(t2 - t1, 1),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def main() -> int:
@@ -91,17 +124,26 @@ def main() -> int:
     rows = []
     for size in ["seed", "large"] if "--large" in sys.argv else ["seed"]:
         if not (DATA / size / "drivers.parquet").exists():
-            subprocess.run([sys.executable, "-m", "bench.bench_matching", "--generate", size], check=True)
-        out = subprocess.run([sys.executable, "-m", "bench.bench_splink", "--one", size],
-                             capture_output=True, text=True)
+            subprocess.run(
+                [sys.executable, "-m", "bench.bench_matching", "--generate", size], check=True
+            )
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.bench_splink", "--one", size],
+            capture_output=True,
+            text=True,
+        )
         if out.returncode:
             print(out.stderr[-2000:])
             return 1
         r = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(r)
-        print(f"{size:5} splink5 precision {r['precision']:.4f} recall {r['recall']:.4f} F1 {r['f1']:.4f} "
-              f"wrong {r['wrong_links']} review coverage {r['review_coverage']:.4f} "
-              f"{r['leads_per_s']:,} leads/s (+{r['train_seconds']}s training) peak {r['peak_rss_mb']} MB")
+        print(
+            f"{size:5} splink5 precision {r['precision']:.4f} recall {r['recall']:.4f} "
+            f"F1 {r['f1']:.4f} "
+            f"wrong {r['wrong_links']} review coverage {r['review_coverage']:.4f} "
+            f"{r['leads_per_s']:,} leads/s (+{r['train_seconds']}s training) "
+            f"peak {r['peak_rss_mb']} MB"
+        )
     save("splink", rows)
     return 0
 

@@ -56,7 +56,10 @@ def create_token(conn: sa.Connection, *, name: str, role: str | Role, now: dt.da
 
 
 def verify_token(conn: sa.Connection, token: str | None, *, now: dt.datetime) -> Principal | None:
-    """The principal of a valid, unrevoked token; lookup by hash, so no timing oracle on the secret."""
+    """The principal of a valid, unrevoked token.
+
+    Looked up by its hash, so comparing secrets leaks no timing.
+    """
     if not token or not token.startswith(PREFIX):
         return None
     row = conn.execute(

@@ -1,4 +1,4 @@
-"""One error hierarchy, rendered as JSON by the API, as a page by the web UI, as one line by the CLI."""
+"""One error hierarchy: JSON in the API, a page in the web UI, one line in the CLI."""
 
 from __future__ import annotations
 

@@ -20,8 +20,23 @@ def run(db: str, *args: str):
 def test_generate_import_match_export_evaluate(tmp_path):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     park = tmp_path / "park"
-    assert run(db, "generate", "--leads", "150", "--drivers", "2000", "--seed", "4", "--out", str(park),
-               "--anchor-date", "2026-11-25").exit_code == 0
+    assert (
+        run(
+            db,
+            "generate",
+            "--leads",
+            "150",
+            "--drivers",
+            "2000",
+            "--seed",
+            "4",
+            "--out",
+            str(park),
+            "--anchor-date",
+            "2026-11-25",
+        ).exit_code
+        == 0
+    )
     imported = json.loads(run(db, "import", str(park), "--json").stdout)
     assert {t["table"]: t["loaded"] for t in imported["tables"]}["module_ct_cabinet_leads"] == 150
     matched = json.loads(run(db, "match", "--json").stdout)
@@ -30,9 +45,20 @@ def test_generate_import_match_export_evaluate(tmp_path):
     assert run(db, "export", "matches", str(out)).exit_code == 0
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 150
-    assert list(rows[0]) == ["lead_id", "driver_id", "person_key", "outcome", "rule", "score", "confidence", "reason"]
+    assert list(rows[0]) == [
+        "lead_id",
+        "driver_id",
+        "person_key",
+        "outcome",
+        "rule",
+        "score",
+        "confidence",
+        "reason",
+    ]
     assert all((r["driver_id"] == "") == (r["outcome"] != "matched") for r in rows)
-    report = json.loads(run(db, "evaluate", "--truth", str(park / "truth_leads.csv"), "--json").stdout)
+    report = json.loads(
+        run(db, "evaluate", "--truth", str(park / "truth_leads.csv"), "--json").stdout
+    )
     assert report["precision"] >= 0.995 and report["wrong_links"] == 0 and report["per_case"]
     dry = json.loads(run(db, "recover", "--dry-run", "--json").stdout)
     assert dry["dry_run"] is True and dry["processed"] == 0  # nothing changed since the match
@@ -52,7 +78,10 @@ def test_refused_file_is_one_line_and_non_zero(tmp_path):
 
 def test_backfill_origins_and_tokens(tmp_path):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert json.loads(run(db, "backfill-origins", "--dry-run", "--json").stdout)["origins_created"] == 0
+    assert (
+        json.loads(run(db, "backfill-origins", "--dry-run", "--json").stdout)["origins_created"]
+        == 0
+    )
     created = run(db, "token", "create", "--role", "operator", "--name", "ops")
     token = created.stdout.strip().splitlines()[-1]
     assert created.exit_code == 0 and token.startswith("idg_")

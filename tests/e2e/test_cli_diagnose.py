@@ -21,8 +21,12 @@ def legacy_db(tmp_path):
     url = f"sqlite:///{tmp_path / 'idgap.db'}"
     engine = make_engine(url)
     state = seed_state.build(utc_now())
-    import_path(engine, seed_state.write(state, tmp_path / "seed"), now=utc_now(),
-                settings=Settings(database_url=url))
+    import_path(
+        engine,
+        seed_state.write(state, tmp_path / "seed"),
+        now=utc_now(),
+        settings=Settings(database_url=url),
+    )
     engine.dispose()
     return url
 
@@ -35,8 +39,13 @@ def test_diagnose_prints_the_sections_and_warnings(legacy_db):
     result = _run("--db", legacy_db, "diagnose")
     assert result.exit_code == 0, result.output
     out = result.output
-    for title in ("1. Gap metrics", "2. Job freshness", "3. Top fail reasons",
-                  "4. Links and origins created", "5. Recommendations"):
+    for title in (
+        "1. Gap metrics",
+        "2. Job freshness",
+        "3. Top fail reasons",
+        "4. Links and origins created",
+        "5. Recommendations",
+    ):
         assert title in out
     assert "726 (91.55 %)" in out and "NUNCA" in out
     assert "[WARNING] persons with lead links without origin: 531" in out

@@ -21,26 +21,42 @@ from idgap.synth import generate_park, write_park
 def _violations(conn) -> int:
     lk = identity_links
     d = lk.alias("d")
-    no_driver = conn.execute(sa.select(sa.func.count()).select_from(lk).where(
-        lk.c.source_table == "module_ct_cabinet_leads",
-        ~sa.exists().where(d.c.person_key == lk.c.person_key, d.c.source_table == "drivers"))).scalar_one()
-    no_origin = conn.execute(sa.select(sa.func.count()).select_from(lk).where(
-        ~sa.exists().where(identity_origin.c.person_key == lk.c.person_key))).scalar_one()
+    no_driver = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(lk)
+        .where(
+            lk.c.source_table == "module_ct_cabinet_leads",
+            ~sa.exists().where(d.c.person_key == lk.c.person_key, d.c.source_table == "drivers"),
+        )
+    ).scalar_one()
+    no_origin = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(lk)
+        .where(~sa.exists().where(identity_origin.c.person_key == lk.c.person_key))
+    ).scalar_one()
     return no_driver + no_origin
 
 
 def test_kill_9_mid_run_then_rerun(tmp_path):
     url = f"sqlite:///{tmp_path / 'k.db'}"
-    write_park(generate_park(leads=3000, drivers=30_000, seed=8, anchor_date=dt.date.today()), tmp_path / "p")
+    write_park(
+        generate_park(leads=3000, drivers=30_000, seed=8, anchor_date=dt.date.today()),
+        tmp_path / "p",
+    )
     engine = make_engine(url)
-    import_path(engine, tmp_path / "p", now=dt.datetime.now(dt.UTC), settings=Settings(database_url=url))
+    import_path(
+        engine, tmp_path / "p", now=dt.datetime.now(dt.UTC), settings=Settings(database_url=url)
+    )
     env = {**os.environ, "IDGAP_DATABASE_URL": url, "IDGAP_RECOVERY_BATCH_SIZE": "100"}
     cmd = [sys.executable, "-m", "idgap.cli.main", "recover", "--json"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:  # wait until the run has committed at least one batch
         with engine.connect() as conn:
-            if conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one() > 0:
+            if (
+                conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one()
+                > 0
+            ):
                 break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
@@ -52,8 +68,17 @@ def test_kill_9_mid_run_then_rerun(tmp_path):
     assert done.returncode == 0, done.stderr
     with engine.connect() as conn:
         assert _violations(conn) == 0
-        assert conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one() >= partial
-        statuses = conn.execute(sa.select(runs.c.status).where(runs.c.kind == "recover").order_by(runs.c.id)).scalars().all()
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one()
+            >= partial
+        )
+        statuses = (
+            conn.execute(
+                sa.select(runs.c.status).where(runs.c.kind == "recover").order_by(runs.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert statuses[-1] == "completed"
     assert statuses[0] in ("interrupted", "completed")  # killed mid-run, or it had just finished
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)

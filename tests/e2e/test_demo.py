@@ -13,8 +13,20 @@ from idgap.store.tables import identity_links, lead_status, runs
 
 def _demo(db_url: str, park_dir) -> str:
     result = CliRunner().invoke(
-        app, ["--db", db_url, "demo", "--leads", "150", "--drivers", "2000", "--seed", "3",
-              "--dir", str(park_dir)],
+        app,
+        [
+            "--db",
+            db_url,
+            "demo",
+            "--leads",
+            "150",
+            "--drivers",
+            "2000",
+            "--seed",
+            "3",
+            "--dir",
+            str(park_dir),
+        ],
     )
     assert result.exit_code == 0, result.output
     return result.output

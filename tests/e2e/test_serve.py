@@ -29,7 +29,10 @@ def test_serve_answers_health_and_guards_the_api(tmp_path):
     env = {**os.environ, "IDGAP_DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "idgap.cli.main", "serve", "--port", str(port), "--no-scheduler"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
         for _ in range(100):
@@ -62,4 +65,5 @@ def test_scheduler_runs_recovery_and_skips_while_locked(tmp_path):
     sched.run_once()
     with engine.connect() as conn:
         assert conn.execute(sa.select(runs.c.kind, runs.c.triggered_by, runs.c.status)).all() == [
-            ("recover", "schedule", "completed")]
+            ("recover", "schedule", "completed")
+        ]

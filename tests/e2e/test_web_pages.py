@@ -275,7 +275,8 @@ def test_upload_is_forbidden_to_viewers(app, seeded):
     client = client_as(app, seeded, "viewer")
     page = client.get("/carga").text
     response = client.post(
-        "/carga", data={"csrf_token": csrf_of(page)},
+        "/carga",
+        data={"csrf_token": csrf_of(page)},
         files={"file": ("leads.csv", b"id\n1\n", "text/csv")},
     )
     assert response.status_code == 403
@@ -299,7 +300,8 @@ def test_revoked_token_logs_the_session_out(app, seeded):
     assert client.get("/", follow_redirects=False).status_code == 200
     with seeded.engine.begin() as conn:
         conn.execute(
-            sa.update(t.api_tokens).where(t.api_tokens.c.name == "temp")
+            sa.update(t.api_tokens)
+            .where(t.api_tokens.c.name == "temp")
             .values(revoked_at=dt.datetime.now(dt.UTC))
         )
     assert client.get("/", follow_redirects=False).status_code == 303

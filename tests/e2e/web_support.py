@@ -31,7 +31,12 @@ class Seeded:
 
 
 def seed_park(
-    engine: sa.Engine, settings: Settings, work_dir: Path, *, leads: int, drivers: int,
+    engine: sa.Engine,
+    settings: Settings,
+    work_dir: Path,
+    *,
+    leads: int,
+    drivers: int,
     seed: int = 7,
 ) -> Seeded:
     """Through the services: synthetic park -> CSV -> import -> recovery run; then tokens."""
@@ -81,7 +86,8 @@ def csrf_of(html: str) -> str:
 def login(client: TestClient, token: str) -> None:
     page = client.get("/login")
     response = client.post(
-        "/login", data={"token": token, "csrf_token": csrf_of(page.text), "next": "/"},
+        "/login",
+        data={"token": token, "csrf_token": csrf_of(page.text), "next": "/"},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
@@ -95,4 +101,3 @@ def tile_value(html: str, tile_id: str) -> str:
 
 def as_int(text: str) -> int:
     return int(text.replace(",", "").strip())
-

@@ -19,19 +19,61 @@ PARK = "08e20910d81d42658d4334d3f6d10ac0"
 OTHER_PARK = "0c1b2a3d4e5f60718293a4b5c6d7e8f9"
 LEADS = "module_ct_cabinet_leads"
 GHOST_LEAD = "CL-GHOST-0001"
-GIVEN = ["JUAN", "LUIS", "CARLOS", "JOSE", "MIGUEL", "JORGE", "VICTOR", "PEDRO", "RAUL",
-         "CESAR", "ANA", "ROSA", "MARIA", "ELENA", "SOFIA", "LUCIA", "JULIO", "OSCAR"]
-SURNAMES = ["QUISPE", "FLORES", "HUAMAN", "MAMANI", "ROJAS", "SANCHEZ", "GARCIA", "CHAVEZ",
-            "TORRES", "RAMOS", "VARGAS", "CASTILLO", "MENDOZA", "ESPINOZA", "VASQUEZ",
-            "CONDORI", "GUTIERREZ", "PAREDES", "SALAZAR", "CORDOVA", "HUANCA", "CCAMA"]
+GIVEN = [
+    "JUAN",
+    "LUIS",
+    "CARLOS",
+    "JOSE",
+    "MIGUEL",
+    "JORGE",
+    "VICTOR",
+    "PEDRO",
+    "RAUL",
+    "CESAR",
+    "ANA",
+    "ROSA",
+    "MARIA",
+    "ELENA",
+    "SOFIA",
+    "LUCIA",
+    "JULIO",
+    "OSCAR",
+]
+SURNAMES = [
+    "QUISPE",
+    "FLORES",
+    "HUAMAN",
+    "MAMANI",
+    "ROJAS",
+    "SANCHEZ",
+    "GARCIA",
+    "CHAVEZ",
+    "TORRES",
+    "RAMOS",
+    "VARGAS",
+    "CASTILLO",
+    "MENDOZA",
+    "ESPINOZA",
+    "VASQUEZ",
+    "CONDORI",
+    "GUTIERREZ",
+    "PAREDES",
+    "SALAZAR",
+    "CORDOVA",
+    "HUANCA",
+    "CCAMA",
+]
 
 N_PHONE, N_PLATE, N_OTHER_PARK, N_STRANGER = 40, 30, 10, 10  # groups among the 191
 
 
 def _name(i: int) -> tuple[str, str, str]:
     """A distinct (first, last, second last) per index."""
-    return (GIVEN[i % len(GIVEN)], SURNAMES[(i // len(GIVEN)) % len(SURNAMES)],
-            SURNAMES[(i * 7 + 3) % len(SURNAMES)])
+    return (
+        GIVEN[i % len(GIVEN)],
+        SURNAMES[(i // len(GIVEN)) % len(SURNAMES)],
+        SURNAMES[(i * 7 + 3) % len(SURNAMES)],
+    )
 
 
 def _plate(i: int) -> str:
@@ -71,9 +113,17 @@ class SeedState:
         row = next(r for r in self.leads if r["external_id"] == lead_id)
         return dt.date.fromisoformat(row["lead_created_at"][:10])
 
-    def driver(self, driver_id: str, i: int, *, park: str = PARK, phone: str = "",
-               plate: str | None = None, name_of: int | None = None,
-               hire: dt.date | None = None) -> str:
+    def driver(
+        self,
+        driver_id: str,
+        i: int,
+        *,
+        park: str = PARK,
+        phone: str = "",
+        plate: str | None = None,
+        name_of: int | None = None,
+        hire: dt.date | None = None,
+    ) -> str:
         first, last, last2 = _name(i if name_of is None else name_of)
         self.drivers.append({
             "driver_id": driver_id, "park_id": park, "phone": phone, "license_number": "",
@@ -88,8 +138,14 @@ class SeedState:
 
     def person(self, lead_ids: list[str], driver_id: str, *, with_origin: bool) -> str:
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, driver_id))
-        self.registry.append({"person_key": key, "created_at": "2025-12-01 00:00:00",
-                              "confidence_level": "HIGH", "primary_full_name": ""})
+        self.registry.append(
+            {
+                "person_key": key,
+                "created_at": "2025-12-01 00:00:00",
+                "confidence_level": "HIGH",
+                "primary_full_name": "",
+            }
+        )
         for lead_id in lead_ids:
             snap = GHOST_DATE if lead_id == GHOST_LEAD else self.lead_date(lead_id)
             self._link(key, LEADS, lead_id, snap)
@@ -136,8 +192,13 @@ def build(now: dt.datetime) -> SeedState:
 def _no_identity(s: SeedState, *, start: int) -> None:
     """191 leads without identity: 188 aged >= 7 days, 3 aged 2, 4, 6; some findable."""
     ages = [8 + k % 90 for k in range(188)] + [2, 4, 6]
-    groups: dict[str, list[str]] = {"phone": [], "plate": [], "other_park": [], "stranger": [],
-                                    "nothing": []}
+    groups: dict[str, list[str]] = {
+        "phone": [],
+        "plate": [],
+        "other_park": [],
+        "stranger": [],
+        "nothing": [],
+    }
     for k, age in enumerate(ages):
         i = start + k
         if k < N_PHONE:  # same phone, name and plate as a target-park driver

@@ -196,7 +196,10 @@ def test_run_is_409_while_another_holds_the_lock(api):
 
 
 def test_upload_reports_bad_rows(api):
-    csv = b"id,external_id,lead_created_at,first_name\n900,up1,2026-11-01,Ana\n901,up2,not a date,Bad\n"
+    csv = (
+        b"id,external_id,lead_created_at,first_name\n"
+        b"900,up1,2026-11-01,Ana\n901,up2,not a date,Bad\n"
+    )
     r = api("POST", "/cabinet-leads/upload-csv", "operator", files={"file": ("leads.csv", csv)})
     assert r.status_code == 200
     t = r.json()["tables"][0]

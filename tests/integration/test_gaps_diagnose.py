@@ -36,8 +36,12 @@ def test_diagnose_reports_gap_job_reasons_integrity_and_advice(engine):
     with engine.begin() as conn:
         b = Builder(conn)
         _bookkeeping_holes(b)
-        b.run("recover", "completed", NOW - dt.timedelta(hours=30),
-              stats={"processed": 40, "writes": {"matched": 3, "review": 1, "unmatched": 2}})
+        b.run(
+            "recover",
+            "completed",
+            NOW - dt.timedelta(hours=30),
+            stats={"processed": 40, "writes": {"matched": 3, "review": 1, "unmatched": 2}},
+        )
         b.run("recover", "completed", NOW - dt.timedelta(hours=26))
         refresh_lead_status(conn, None, today=TODAY, settings=settings(), now=NOW)
     with engine.connect() as conn:
@@ -48,7 +52,8 @@ def test_diagnose_reports_gap_job_reasons_integrity_and_advice(engine):
     assert rep["job"]["runs_last_24h"] == 0
     assert rep["volume_24h"]["processed"] == 0 and rep["volume_24h"]["nothing_processed"]
     assert [(r["reason_code"], r["outcome"], r["count"]) for r in rep["fail_reasons"]] == [
-        ("MULTIPLE_CANDIDATES", "review", 1), ("NO_CANDIDATES", "unmatched", 1)
+        ("MULTIPLE_CANDIDATES", "review", 1),
+        ("NO_CANDIDATES", "unmatched", 1),
     ]
     assert rep["fail_reasons"][0]["amount_at_stake"] == 25.0
     assert rep["integrity"] == {
@@ -74,19 +79,28 @@ def test_diagnose_on_empty_store_says_never(engine):
 def test_diagnose_volume_counts_runs_of_last_24h(engine):
     with engine.begin() as conn:
         b = Builder(conn)
-        b.run("recover", "completed", NOW - dt.timedelta(hours=2),
-              stats={"processed": 10, "writes": {"matched": 4, "review": 2, "unmatched": 4}})
+        b.run(
+            "recover",
+            "completed",
+            NOW - dt.timedelta(hours=2),
+            stats={"processed": 10, "writes": {"matched": 4, "review": 2, "unmatched": 4}},
+        )
         b.run("match", "failed", NOW - dt.timedelta(hours=1), stats={"processed": 5}, error="boom")
     with engine.connect() as conn:
         rep = diagnose(conn, now=NOW, settings=settings())
     vol = rep["volume_24h"]
     assert (vol["runs"], vol["processed"], vol["matched"], vol["review"], vol["unmatched"]) == (
-        2, 15, 4, 2, 4
+        2,
+        15,
+        4,
+        2,
+        4,
     )
     assert rep["job"]["state"] == "OK" and rep["job"]["last_run"]["status"] == "failed"
-    assert rep["recommendations"][0]["level"] == "error" and "boom" in rep["recommendations"][0][
-        "text"
-    ]
+    assert (
+        rep["recommendations"][0]["level"] == "error"
+        and "boom" in rep["recommendations"][0]["text"]
+    )
 
 
 def test_health_watches_the_recovery_job(engine):

@@ -77,10 +77,12 @@ def test_items_default_order_unresolved_first_and_pages(park):
 
 def test_items_filters_and_sort(park):
     with park.connect() as conn:
-        noid = read.gap_items(conn, filters={"gap_reason": "no_identity"}, page=1, page_size=10,
-                              sort="lead_id")
-        open_ = read.gap_items(conn, filters={"gap_reason": "unresolved"}, page=1, page_size=10,
-                               sort="-risk_level")
+        noid = read.gap_items(
+            conn, filters={"gap_reason": "no_identity"}, page=1, page_size=10, sort="lead_id"
+        )
+        open_ = read.gap_items(
+            conn, filters={"gap_reason": "unresolved"}, page=1, page_size=10, sort="-risk_level"
+        )
         with pytest.raises(InputError):
             read.gap_items(conn, filters={}, page=1, page_size=10, sort="person_key; drop")
     assert [r["lead_id"] for r in noid["items"]] == ["N0", "N1", "N10", "N6"]
@@ -108,8 +110,14 @@ def test_ages_move_on_read_the_next_day(park):
     later = TODAY + dt.timedelta(days=1)
     with park.connect() as conn:
         totals = read.gap_summary(conn, filters={}, today=later)["totals"]
-        items = read.gap_items(conn, filters={"gap_reason": "no_identity"}, page=1,
-                               page_size=10, sort="lead_id", today=later)["items"]
+        items = read.gap_items(
+            conn,
+            filters={"gap_reason": "no_identity"},
+            page=1,
+            page_size=10,
+            sort="lead_id",
+            today=later,
+        )["items"]
     assert totals["high_risk"] == 3  # N6 turned 7 days old
     assert [r["gap_age_days"] for r in items] == [1, 2, 11, 7]
 
@@ -127,7 +135,9 @@ def test_recovery_status_states(engine):
         b.link(b.person(), LEADS, "old-legacy", at=NOW - dt.timedelta(hours=1))
         active = read.recovery_status(conn, now=NOW)
     assert (never["state"], never["job_freshness_hours"], never["last_job_run"]) == (
-        "NO_CONFIGURADO", None, None
+        "NO_CONFIGURADO",
+        None,
+        None,
     )
     assert silent["state"] == "SIN_SENAL" and silent["job_freshness_hours"] == 30.0
     assert silent["stale"] is True and silent["matched_last_24h"] == 0

@@ -103,8 +103,12 @@ def test_amount_at_stake_for_unresolved_leads(engine):
         b.lead("L-review", 9)
         b.driver("d-cand")
         b.trips("d-cand", TODAY - dt.timedelta(days=8), 6)
-        b.queued("L-review", "review", "MULTIPLE_CANDIDATES",
-                 [{"driver_id": "d-cand", "score": 80}, {"driver_id": "d-a", "score": 70}])
+        b.queued(
+            "L-review",
+            "review",
+            "MULTIPLE_CANDIDATES",
+            [{"driver_id": "d-cand", "score": 80}, {"driver_id": "d-a", "score": 70}],
+        )
         b.lead("L-lost", 9)
         b.queued("L-lost", "unmatched", "NO_CANDIDATES", [])
         b.decision("L-lost", "review", "WEAK_MATCH_ONLY", at=NOW - dt.timedelta(days=2))
@@ -116,7 +120,8 @@ def test_amount_at_stake_for_unresolved_leads(engine):
     assert rows["L-review"]["expected_amount"] == 0.0
     assert rows["L-lost"]["amount_at_stake"] == 0.0
     assert (rows["L-lost"]["last_outcome"], rows["L-lost"]["last_reason_code"]) == (
-        "unmatched", "NO_CANDIDATES"
+        "unmatched",
+        "NO_CANDIDATES",
     )
 
 
@@ -163,7 +168,8 @@ def test_refresh_ages_shifts_age_and_risk(engine):
         assert refresh_ages(conn, today=later) == 0
     for lead_id, row in recomputed.items():
         assert (aged[lead_id]["gap_age_days"], aged[lead_id]["risk_level"]) == (
-            row["gap_age_days"], row["risk_level"]
+            row["gap_age_days"],
+            row["risk_level"],
         ), lead_id
         assert aged[lead_id]["as_of"] == later
     assert aged["L-noid-new"]["risk_level"] == "high"  # 8 days old now

@@ -1,4 +1,4 @@
-"""`idgap import --from-db`: read the park's own PostgreSQL tables (and the reference's canon schema)."""
+"""`idgap import --from-db`: read the park's own PostgreSQL tables."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import uuid
 
 import sqlalchemy as sa
 
-from tests.conftest import PG_URL, require_postgres
 from idgap.config import Settings
 from idgap.intake.service import import_from_db
 from idgap.store.tables import cabinet_leads, drivers
+from tests.conftest import PG_URL, require_postgres
 
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 
@@ -22,17 +22,43 @@ def test_import_from_a_parks_postgresql_database(engine):
     with admin.begin() as c:
         c.execute(sa.schema.CreateSchema(schema))
         md = sa.MetaData(schema=schema)
-        leads = sa.Table("module_ct_cabinet_leads", md, sa.Column("id", sa.Integer, primary_key=True),
-                         sa.Column("external_id", sa.String), sa.Column("lead_created_at", sa.DateTime),
-                         sa.Column("first_name", sa.String), sa.Column("asset_plate_number", sa.String))
-        drv = sa.Table("drivers", md, sa.Column("driver_id", sa.String, primary_key=True),
-                       sa.Column("park_id", sa.String), sa.Column("hire_date", sa.Date))
+        leads = sa.Table(
+            "module_ct_cabinet_leads",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("external_id", sa.String),
+            sa.Column("lead_created_at", sa.DateTime),
+            sa.Column("first_name", sa.String),
+            sa.Column("asset_plate_number", sa.String),
+        )
+        drv = sa.Table(
+            "drivers",
+            md,
+            sa.Column("driver_id", sa.String, primary_key=True),
+            sa.Column("park_id", sa.String),
+            sa.Column("hire_date", sa.Date),
+        )
         md.create_all(c)
-        c.execute(leads.insert(), [
-            {"id": 1, "external_id": "e1", "lead_created_at": dt.datetime(2026, 11, 1, 9), "first_name": "Ana"},
-            {"id": 2, "external_id": None, "lead_created_at": dt.datetime(2026, 11, 2), "first_name": "Luis"},
-        ])
-        c.execute(drv.insert(), [{"driver_id": "D1", "park_id": "p", "hire_date": dt.date(2026, 1, 1)}])
+        c.execute(
+            leads.insert(),
+            [
+                {
+                    "id": 1,
+                    "external_id": "e1",
+                    "lead_created_at": dt.datetime(2026, 11, 1, 9),
+                    "first_name": "Ana",
+                },
+                {
+                    "id": 2,
+                    "external_id": None,
+                    "lead_created_at": dt.datetime(2026, 11, 2),
+                    "first_name": "Luis",
+                },
+            ],
+        )
+        c.execute(
+            drv.insert(), [{"driver_id": "D1", "park_id": "p", "hire_date": dt.date(2026, 1, 1)}]
+        )
     try:
         url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
         report = import_from_db(engine, url, now=NOW, settings=Settings())

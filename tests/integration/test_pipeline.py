@@ -85,7 +85,8 @@ def test_changed_row_is_updated(engine, tmp_path):
     )
     assert counts(load(engine, f))["module_ct_cabinet_leads"] == (2, 0, 0, 0)
     f.write_text(
-        "id,external_id,lead_created_at,first_name\n1,a1,2026-11-01 10:00,Ana María\n2,,01/11/2026,Luis\n"
+        "id,external_id,lead_created_at,first_name\n"
+        "1,a1,2026-11-01 10:00,Ana María\n2,,01/11/2026,Luis\n"
     )
     assert counts(load(engine, f))["module_ct_cabinet_leads"] == (0, 1, 1, 0)
 

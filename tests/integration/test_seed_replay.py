@@ -33,8 +33,9 @@ def seed():
 
 @pytest.fixture
 def seeded(engine, seed, tmp_path):
-    report = import_path(engine, seed_state.write(seed, tmp_path / "seed"), now=NOW,
-                         settings=SETTINGS)
+    report = import_path(
+        engine, seed_state.write(seed, tmp_path / "seed"), now=NOW, settings=SETTINGS
+    )
     return engine, report
 
 
@@ -44,8 +45,14 @@ def _breakdown(rep: dict) -> dict[tuple[str, str], int]:
 
 def _backfill(engine) -> int:
     with engine.begin() as conn:
-        stats = ensure_origins(conn, None, now=NOW, run_id=None, changed_by="backfill-origins",
-                               reason="backfill of links without origin")
+        stats = ensure_origins(
+            conn,
+            None,
+            now=NOW,
+            run_id=None,
+            changed_by="backfill-origins",
+            reason="backfill of links without origin",
+        )
         refresh_lead_status(conn, None, today=NOW.date(), settings=SETTINGS, now=NOW)
     return stats.created
 
@@ -89,8 +96,9 @@ def test_backfill_then_recover(seeded, seed):
         ("other_origin", "high"): 5, ("resolved", "low"): 597,
     }  # fmt: skip
     with engine.connect() as conn:
-        others = gap_items(conn, filters={"gap_reason": "other_origin"}, page=1, page_size=10,
-                           sort="lead_id")["items"]
+        others = gap_items(
+            conn, filters={"gap_reason": "other_origin"}, page=1, page_size=10, sort="lead_id"
+        )["items"]
         alerts = gap_alerts(conn, today=NOW.date())
     # the earliest lead is the origin; the re-registration is the other_origin lead
     assert {(r["lead_id"], r["origin_detail"]) for r in others} == {
@@ -102,8 +110,9 @@ def test_backfill_then_recover(seeded, seed):
 
 
 def _recover_adds_only_correct_links(engine, seed) -> None:
-    report = run_recovery(engine, settings=SETTINGS, now_fn=lambda: NOW, kind="recover",
-                          triggered_by="test")
+    report = run_recovery(
+        engine, settings=SETTINGS, now_fn=lambda: NOW, kind="recover", triggered_by="test"
+    )
     assert report.processed >= 191
     linked = _linked_drivers(engine)
     new = {lead: linked[lead] for lead in seed.truth if lead in linked}
@@ -121,16 +130,19 @@ def _recover_adds_only_correct_links(engine, seed) -> None:
     assert rep["integrity"]["lead_links_without_driver_link"] == 0
     assert rep["integrity"]["persons_with_lead_links_without_origin"] == 0
     # a second run re-decides nothing and links nothing
-    again = run_recovery(engine, settings=SETTINGS, now_fn=lambda: NOW, kind="recover",
-                         triggered_by="test")
+    again = run_recovery(
+        engine, settings=SETTINGS, now_fn=lambda: NOW, kind="recover", triggered_by="test"
+    )
     assert again.processed == 0 and _linked_drivers(engine) == linked
 
 
 def _linked_drivers(engine) -> dict[str, str]:
     """lead_id -> driver of the lead's person, for every linked lead."""
     lead, drv = identity_links.alias("lead"), identity_links.alias("drv")
-    stmt = sa.select(lead.c.source_pk, drv.c.source_pk).join(
-        drv, sa.and_(drv.c.person_key == lead.c.person_key, drv.c.source_table == "drivers")
-    ).where(lead.c.source_table == LEADS)
+    stmt = (
+        sa.select(lead.c.source_pk, drv.c.source_pk)
+        .join(drv, sa.and_(drv.c.person_key == lead.c.person_key, drv.c.source_table == "drivers"))
+        .where(lead.c.source_table == LEADS)
+    )
     with engine.connect() as conn:
         return dict(conn.execute(stmt).all())

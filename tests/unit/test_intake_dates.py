@@ -10,12 +10,24 @@ from hypothesis import strategies as st
 
 from idgap.intake.dates import parse_date, parse_datetime
 
-FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+FORMATS = [
+    "%Y-%m-%d",
+    "%d-%m-%Y",
+    "%d/%m/%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+]
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31))
 
 
 def parse(values: list[str | None]) -> list[dt.date | None]:
-    return pl.DataFrame({"v": values}, schema={"v": pl.Utf8}).select(parse_date(pl.col("v")).alias("v"))["v"].to_list()
+    return (
+        pl.DataFrame({"v": values}, schema={"v": pl.Utf8})
+        .select(parse_date(pl.col("v")).alias("v"))["v"]
+        .to_list()
+    )
 
 
 @given(dates, st.sampled_from(FORMATS), st.integers(0, 23), st.integers(0, 59))
@@ -37,4 +49,7 @@ def test_text_without_digits_never_parses(junk):
 
 
 def test_impossible_and_ambiguous_garbage_is_rejected():
-    assert parse(["31-02-2026", "2026-13-01", "2026-01-12 25:00", "12/01/26", "", None, "2026-01-12x"]) == [None] * 7
+    assert (
+        parse(["31-02-2026", "2026-13-01", "2026-01-12 25:00", "12/01/26", "", None, "2026-01-12x"])
+        == [None] * 7
+    )

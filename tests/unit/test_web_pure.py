@@ -44,8 +44,14 @@ def test_csrf_must_match_exactly():
 
 @pytest.mark.parametrize(
     "target, expected",
-    [("/revision?pos=2", "/revision?pos=2"), ("//evil.example/x", "/"),
-     ("https://evil.example", "/"), ("", "/"), (None, "/"), ("/\\evil", "/")],
+    [
+        ("/revision?pos=2", "/revision?pos=2"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+        ("", "/"),
+        (None, "/"),
+        ("/\\evil", "/"),
+    ],
 )
 def test_login_redirect_stays_local(target, expected):
     assert safe_next(target) == expected
@@ -129,10 +135,21 @@ def test_candidate_view_compares_with_the_lead():
     )
     assert lead["name"] == "Ana Rojas" and lead["lead_id"] == "L1"
     cand = candidate_view(
-        {"driver_id": "D1", "park_id": "other", "score": 71.0, "hire_date": "2026-01-13",
-         "evidence": {"plate": "same", "name_similarity": 0.42, "park": "other",
-                      "hire_days_from_lead": 3}},
-        lead, 1, target_park="target",
+        {
+            "driver_id": "D1",
+            "park_id": "other",
+            "score": 71.0,
+            "hire_date": "2026-01-13",
+            "evidence": {
+                "plate": "same",
+                "name_similarity": 0.42,
+                "park": "other",
+                "hire_days_from_lead": 3,
+            },
+        },
+        lead,
+        1,
+        target_park="target",
     )
     assert cand["hire_days"] == 3
     assert cand["in_target_park"] is False

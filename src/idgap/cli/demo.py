@@ -43,8 +43,12 @@ class Steps:
         elapsed = time.perf_counter() - started
         self.timings.append((label, elapsed))
         final_total = self.progress.tasks[task].total or 1
-        self.progress.update(task, completed=final_total, total=final_total,
-                             description=f"{label} [green]✓[/] {elapsed:.1f}s")
+        self.progress.update(
+            task,
+            completed=final_total,
+            total=final_total,
+            description=f"{label} [green]✓[/] {elapsed:.1f}s",
+        )
 
 
 def _progress() -> Progress:

@@ -52,8 +52,9 @@ def gap_panel(report: dict[str, Any]) -> Panel:
     table = Table("gap_reason", "risk", "leads", title="Breakdown", title_justify="left")
     for row in report["gap"]["breakdown"]:
         risk = row["risk_level"]
-        table.add_row(row["gap_reason"], Text(risk, style=RISK_STYLE.get(risk, "")),
-                      f"{row['count']:,}")
+        table.add_row(
+            row["gap_reason"], Text(risk, style=RISK_STYLE.get(risk, "")), f"{row['count']:,}"
+        )
     return Panel(Group(head, table), title="1. Gap metrics")
 
 
@@ -63,22 +64,29 @@ def job_panel(report: dict[str, Any]) -> Panel:
     hours = job["hours_since_last_completed"]
     grid = Table.grid(padding=(0, 2))
     grid.add_row(Text("Last completed run", style="bold"), _fmt_ts(job["last_completed_at"]))
-    grid.add_row(Text("Hours since", style="bold"),
-                 Text(f"{hours} h [{job['state']}]" if hours is not None else "NUNCA",
-                      style=state_style))
+    grid.add_row(
+        Text("Hours since", style="bold"),
+        Text(f"{hours} h [{job['state']}]" if hours is not None else "NUNCA", style=state_style),
+    )
     if job["state"] == "STALE":
         grid.add_row("", Text("[WARNING] JOB STALE (> 24 h)", style="bold yellow"))
     last = job["last_run"]
     if last:
         started = _fmt_ts(last["started_at"])
-        grid.add_row(Text("Last run", style="bold"),
-                     f"#{last['id']} {last['kind']} {last['status']} at {started}")
-    grid.add_row(Text("Runs (all / 24 h)", style="bold"),
-                 f"{job['total_runs']:,} / {job['runs_last_24h']:,}  {job['by_status']}")
-    grid.add_row(Text("24 h volume", style="bold"),
-                 f"processed {vol['processed']:,} · matched {vol['matched']:,} · review "
-                 f"{vol['review']:,} · unmatched {vol['unmatched']:,} · lead links "
-                 f"{vol['matched_links_24h']:,}")
+        grid.add_row(
+            Text("Last run", style="bold"),
+            f"#{last['id']} {last['kind']} {last['status']} at {started}",
+        )
+    grid.add_row(
+        Text("Runs (all / 24 h)", style="bold"),
+        f"{job['total_runs']:,} / {job['runs_last_24h']:,}  {job['by_status']}",
+    )
+    grid.add_row(
+        Text("24 h volume", style="bold"),
+        f"processed {vol['processed']:,} · matched {vol['matched']:,} · review "
+        f"{vol['review']:,} · unmatched {vol['unmatched']:,} · lead links "
+        f"{vol['matched_links_24h']:,}",
+    )
     return Panel(grid, title="2. Job freshness and 24 h volume")
 
 
@@ -86,8 +94,13 @@ def reasons_panel(report: dict[str, Any]) -> Panel:
     table = Table("reason_code", "outcome", "open", "oldest", "at stake")
     for r in report["fail_reasons"]:
         oldest = str(r["oldest_date"] or "")
-        table.add_row(r["reason_code"], r["outcome"], f"{r['count']:,}", oldest,
-                      f"{report['currency']} {r['amount_at_stake']:,.2f}")
+        table.add_row(
+            r["reason_code"],
+            r["outcome"],
+            f"{r['count']:,}",
+            oldest,
+            f"{report['currency']} {r['amount_at_stake']:,.2f}",
+        )
     if not report["fail_reasons"]:
         table.add_row("—", "", "0", "", "")
     return Panel(table, title="3. Top fail reasons (open)")
@@ -96,10 +109,15 @@ def reasons_panel(report: dict[str, Any]) -> Panel:
 def links_panel(report: dict[str, Any]) -> Panel:
     lk, integ = report["links"], report["integrity"]
     table = Table("", "total", "24 h", "7 d")
-    table.add_row("lead links", f"{lk['lead_links_total']:,}", f"{lk['lead_links_24h']:,}",
-                  f"{lk['lead_links_7d']:,}")
-    table.add_row("origins", f"{lk['origins_total']:,}", f"{lk['origins_24h']:,}",
-                  f"{lk['origins_7d']:,}")
+    table.add_row(
+        "lead links",
+        f"{lk['lead_links_total']:,}",
+        f"{lk['lead_links_24h']:,}",
+        f"{lk['lead_links_7d']:,}",
+    )
+    table.add_row(
+        "origins", f"{lk['origins_total']:,}", f"{lk['origins_24h']:,}", f"{lk['origins_7d']:,}"
+    )
     table.add_row("driver links", f"{lk['driver_links_total']:,}", "", "")
     by_tag = Text(f"origins by tag: {lk['origins_by_tag']}", style="dim")
     lines: list[Table | Text] = [table, by_tag]
@@ -109,8 +127,9 @@ def links_panel(report: dict[str, Any]) -> Panel:
         ("lead_links_to_unknown_leads", "lead links to unknown leads"),
     ):
         n = integ[key]
-        lines.append(Text(f"{'[WARNING] ' if n else 'ok: '}{label}: {n:,}",
-                          style="yellow" if n else "green"))
+        lines.append(
+            Text(f"{'[WARNING] ' if n else 'ok: '}{label}: {n:,}", style="yellow" if n else "green")
+        )
     return Panel(Group(*lines), title="4. Links and origins created")
 
 
@@ -120,8 +139,9 @@ def recommendations_panel(report: dict[str, Any]) -> Panel:
         for i, r in enumerate(report["recommendations"], 1)
     ]
     style = STATUS_STYLE.get(report["status"], "")
-    return Panel(Group(*lines), title=f"5. Recommendations — status {report['status']}",
-                 border_style=style)
+    return Panel(
+        Group(*lines), title=f"5. Recommendations — status {report['status']}", border_style=style
+    )
 
 
 def print_diagnosis(report: dict[str, Any], out: Console) -> None:

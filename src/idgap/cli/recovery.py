@@ -154,7 +154,8 @@ def _unknown_lead_links(conn: sa.Connection) -> list[str]:
 @export_app.command("matches")
 @one_line_errors
 def export_matches(out: Annotated[Path, typer.Argument(help="CSV file to write.")]) -> None:
-    """One row per lead: lead_id, driver_id, person_key, outcome, rule, score, confidence, reason."""
+    """One row per lead: lead_id, driver_id, person_key, outcome, rule, score, confidence,
+    reason."""
     with state().engine.connect() as conn:
         rows = export_rows(conn)
     with out.open("w", newline="") as fh:

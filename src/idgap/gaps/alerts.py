@@ -26,9 +26,7 @@ _is_other = ls.c.gap_reason == "other_origin"
 _is_old = sa.and_(ls.c.gap_reason != "resolved", ls.c.gap_age_days >= HIGH_AGE_DAYS)
 _is_young_noid = sa.and_(ls.c.gap_reason == "no_identity", ls.c.gap_age_days >= 1)
 # the IN lets the database walk the gap_reason index and skip resolved leads (the majority)
-ALERTING = sa.and_(
-    ls.c.gap_reason.in_(UNRESOLVED), sa.or_(_is_other, _is_old, _is_young_noid)
-)
+ALERTING = sa.and_(ls.c.gap_reason.in_(UNRESOLVED), sa.or_(_is_other, _is_old, _is_young_noid))
 ALERT_TYPE = sa.case(
     (_is_other, "other_origin"), (_is_old, "over_7d_unresolved"), else_="over_24h_no_identity"
 )

@@ -181,9 +181,13 @@ def integrity(conn: sa.Connection) -> dict[str, Any]:
     has_origin = sa.exists().where(og.c.person_key == lk.c.person_key)
     known_lead = sa.exists().where(cabinet_leads.c.lead_id == lk.c.source_pk)
     lead_link = lk.c.source_table == LEADS
-    unknown = conn.execute(
-        sa.select(lk.c.source_pk).where(lead_link, ~known_lead).order_by(lk.c.source_pk)
-    ).scalars().all()
+    unknown = (
+        conn.execute(
+            sa.select(lk.c.source_pk).where(lead_link, ~known_lead).order_by(lk.c.source_pk)
+        )
+        .scalars()
+        .all()
+    )
     return {
         "lead_links_without_driver_link": _count(
             conn, sa.select(sa.func.count()).where(lead_link, ~has_driver)
@@ -219,36 +223,63 @@ def recommendations(report: dict[str, Any], *, settings: Settings) -> list[dict[
     last = job["last_run"]
     if last and last["status"] == "failed":
         why = last["error"] or "no error text"
-        add("error", f"Last {last['kind']} run #{last['id']} failed ({why}): fix the cause and "
-            "run `idgap recover`.")
+        add(
+            "error",
+            f"Last {last['kind']} run #{last['id']} failed ({why}): fix the cause and "
+            "run `idgap recover`.",
+        )
     if job["state"] == "NUNCA":
-        add("error", "The recovery job never completed: run `idgap recover` now and schedule it "
+        add(
+            "error",
+            "The recovery job never completed: run `idgap recover` now and schedule it "
             f"(`idgap serve` runs it every {settings.recovery_interval_minutes} min, or cron "
-            "`0 * * * * idgap recover`).")
+            "`0 * * * * idgap recover`).",
+        )
     elif job["state"] == "STALE":
-        add("warning", f"Recovery job STALE: last completed {job['hours_since_last_completed']} h "
-            "ago; check the scheduler (idgap serve / cron) and run `idgap recover`.")
+        add(
+            "warning",
+            f"Recovery job STALE: last completed {job['hours_since_last_completed']} h "
+            "ago; check the scheduler (idgap serve / cron) and run `idgap recover`.",
+        )
     if integ["persons_with_lead_links_without_origin"]:
-        add("warning", f"{integ['persons_with_lead_links_without_origin']:,} persons with lead "
-            "links have no origin: run `idgap backfill-origins` (the recovery job also does it).")
+        add(
+            "warning",
+            f"{integ['persons_with_lead_links_without_origin']:,} persons with lead "
+            "links have no origin: run `idgap backfill-origins` (the recovery job also does it).",
+        )
     if integ["lead_links_without_driver_link"]:
-        add("warning", f"{integ['lead_links_without_driver_link']:,} lead links have no driver "
-            "link (no trips can be counted): run `idgap recover` to repair them.")
+        add(
+            "warning",
+            f"{integ['lead_links_without_driver_link']:,} lead links have no driver "
+            "link (no trips can be counted): run `idgap recover` to repair them.",
+        )
     if integ["lead_links_to_unknown_leads"]:
-        add("warning", f"{integ['lead_links_to_unknown_leads']:,} lead links name a lead absent "
+        add(
+            "warning",
+            f"{integ['lead_links_to_unknown_leads']:,} lead links name a lead absent "
             f"from module_ct_cabinet_leads (e.g. {', '.join(integ['unknown_lead_ids'])}): "
-            "import the missing leads or split those links.")
+            "import the missing leads or split those links.",
+        )
     if report["volume_24h"]["nothing_processed"] and job["state"] != "NUNCA":
-        add("warning", f"{totals['unresolved']:,} leads unresolved but nothing processed in "
-            "24 h: check that the recovery job is scheduled.")
+        add(
+            "warning",
+            f"{totals['unresolved']:,} leads unresolved but nothing processed in "
+            "24 h: check that the recovery job is scheduled.",
+        )
     queue = report["review_queue"]
     if queue["open"]:
-        add("action", f"Work the review queue: {queue['open']:,} leads, "
-            f"{cur} {queue['amount_at_stake']:,.2f} at stake (dashboard > Revisión).")
+        add(
+            "action",
+            f"Work the review queue: {queue['open']:,} leads, "
+            f"{cur} {queue['amount_at_stake']:,.2f} at stake (dashboard > Revisión).",
+        )
     other = sum(r["count"] for r in report["gap"]["breakdown"] if r["gap_reason"] == "other_origin")
     if other:
-        add("action", f"{other:,} leads are other_origin (re-registrations or another channel): "
-            "confirm each origin on the person page.")
+        add(
+            "action",
+            f"{other:,} leads are other_origin (re-registrations or another channel): "
+            "confirm each origin on the person page.",
+        )
     if not out:
         add("info", "No action needed: the job is fresh and the bookkeeping is complete.")
     return out

@@ -112,11 +112,15 @@ def latest_decisions(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.
     md = match_decisions
 
     def make(keys: list[str] | None) -> sa.Select:
-        newest = _in(
-            sa.select(sa.func.max(md.c.id).label("id")).where(md.c.source_table == LEADS),
-            md.c.source_pk,
-            keys,
-        ).group_by(md.c.source_pk).subquery()
+        newest = (
+            _in(
+                sa.select(sa.func.max(md.c.id).label("id")).where(md.c.source_table == LEADS),
+                md.c.source_pk,
+                keys,
+            )
+            .group_by(md.c.source_pk)
+            .subquery()
+        )
         return sa.select(md.c.source_pk, md.c.outcome, md.c.reason_code).join(
             newest, newest.c.id == md.c.id
         )

@@ -209,9 +209,7 @@ def recovery_status(conn: sa.Connection, *, now: dt.datetime) -> dict[str, Any]:
     """The job tiles (REF §8.1) from real timestamps: links' linked_at and runs' finished_at."""
     matched = matched_since(conn, now - dt.timedelta(hours=24))
     last = _last_completed_run(conn)
-    ever_ran = conn.execute(
-        sa.select(runs.c.id).where(runs.c.kind.in_(JOB_KINDS)).limit(1)
-    ).first()
+    ever_ran = conn.execute(sa.select(runs.c.id).where(runs.c.kind.in_(JOB_KINDS)).limit(1)).first()
     unresolved = conn.execute(
         sa.select(sa.func.count()).select_from(ls).where(ls.c.gap_reason != "resolved")
     ).scalar_one()

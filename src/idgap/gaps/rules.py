@@ -51,8 +51,12 @@ def risk_level() -> pl.Expr:
     age, reason = pl.col("gap_age_days"), pl.col("gap_reason")
     high = (reason.is_in(_HIGH_WITH_AGE) & (age >= HIGH_AGE_DAYS)) | (reason == "other_origin")
     medium = reason.is_in(_MEDIUM_WITH_AGE) & (age >= MEDIUM_AGE_DAYS)
-    return pl.when(high).then(pl.lit("high")).when(medium).then(pl.lit("medium")).otherwise(
-        pl.lit("low")
+    return (
+        pl.when(high)
+        .then(pl.lit("high"))
+        .when(medium)
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("low"))
     )
 
 

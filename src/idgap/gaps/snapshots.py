@@ -37,4 +37,3 @@ def record_snapshot(
     conn.execute(sa.delete(gap_snapshots).where(gap_snapshots.c.day == today))
     conn.execute(sa.insert(gap_snapshots).values(**row))
     return row
-

@@ -100,8 +100,9 @@ def refresh_lead_status(
             return 0
     # many ids: one pass over everything beats hundreds of IN-list chunks
     scan_all = lead_ids is None or len(lead_ids) > WHOLE_TABLE_ABOVE
-    fresh = compute_lead_status(conn, None if scan_all else lead_ids, today=today,
-                                settings=settings)
+    fresh = compute_lead_status(
+        conn, None if scan_all else lead_ids, today=today, settings=settings
+    )
     old = inputs.stored_status(conn, None if scan_all else lead_ids)
     if scan_all and lead_ids is not None:
         wanted = pl.Series("lead_id", lead_ids, dtype=pl.Utf8)
@@ -121,9 +122,10 @@ def _diff(fresh: pl.DataFrame, old: pl.DataFrame) -> tuple[pl.DataFrame, list[st
     compared = [c for c in STATUS_COLUMNS if c != "lead_id"]
     old = old.rename({c: f"{c}_old" for c in old.columns if c != "lead_id"})
     joined = fresh.join(old, on="lead_id", how="left")
-    differs = pl.any_horizontal(
-        [~pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in compared]
-    ) | pl.col("lead_date_old").is_null()
+    differs = (
+        pl.any_horizontal([~pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in compared])
+        | pl.col("lead_date_old").is_null()
+    )
     changed = joined.filter(differs).select(
         *STATUS_COLUMNS, "became_resolved_at", pl.col("resolved_at_old").alias("resolved_at")
     )

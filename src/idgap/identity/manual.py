@@ -99,7 +99,8 @@ def resolve_unmatched(
             raise NotFound(f"no driver {driver_id}")
         if park != settings.park_id and not allow_other_park:
             raise InputError(
-                f"driver {driver_id} belongs to another park; the bonus needs the target park's account"
+                f"driver {driver_id} belongs to another park; "
+                "the bonus needs the target park's account"
             )
         person_key = driver_persons(conn, [driver_id]).get(driver_id)
         if person_key is None:
@@ -150,6 +151,7 @@ def resolve_unmatched(
             linked_by=by,
         )
     )
+    assert person_key is not None  # set by the driver branch or checked in the person branch
     _history(
         conn,
         q.source_table,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import polars as pl
@@ -44,8 +45,8 @@ class WriteStats:
                 setattr(self, k, getattr(self, k) + v)
 
 
-def _in_chunks(conn: sa.Connection, stmt_for: callable, keys: list) -> list:
-    out = []
+def _in_chunks(conn: sa.Connection, stmt_for: Callable[[list], sa.Select], keys: list) -> list:
+    out: list = []
     for i in range(0, len(keys), 900):
         out.extend(conn.execute(stmt_for(keys[i : i + 900])).all())
     return out

@@ -70,7 +70,7 @@ def _date_checks(raw: pl.DataFrame, spec: TableSpec) -> list[tuple[pl.Expr, str]
 
 
 def prepare(raw: pl.DataFrame, spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """-> (rows ready for the table, with idgap_extra and idgap_row_hash; rejects line/reason/raw)."""
+    """-> (rows for the table with idgap_extra and idgap_row_hash, rejects line/reason/raw)."""
     table = SOURCE_TABLES[spec.table]
     raw = raw.with_row_index("_line", offset=2)  # header is line 1
     present = [c for c in spec.dates if c in raw.columns]

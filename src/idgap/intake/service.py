@@ -26,7 +26,8 @@ def _spec(table: str | None, file_name: str) -> TableSpec:
     name = table or table_for_file(file_name)
     if name is None:
         raise InputError(
-            f"{file_name}: cannot tell which table this is; pass --table with one of {', '.join(ALL)}"
+            f"{file_name}: cannot tell which table this is; "
+            f"pass --table with one of {', '.join(ALL)}"
         )
     if name not in ALL:
         raise InputError(f"unknown table {name!r}; choose one of {', '.join(ALL)}")
@@ -130,17 +131,17 @@ def _load(
 
     with engine.begin() as conn:
         report.run_id = conn.execute(
-            runs.insert().values(
-                kind="import", status="running", started_at=now, triggered_by="import"
-            )
-        ).inserted_primary_key[0]
+            runs.insert()
+            .values(kind="import", status="running", started_at=now, triggered_by="import")
+            .returning(runs.c.id)
+        ).scalar_one()
     try:
         for spec, file_name, df in frames:
             with engine.begin() as conn:  # one transaction per file
                 if spec.table in LEGACY:
                     rep = TableReport(spec.table, file_name)
                     people = LOADERS[spec.table](conn, df, rep, now)
-                    leads = _leads_of(conn, people)
+                    leads: list[str] | None = _leads_of(conn, people)
                 else:
                     rows, rejects = prepare(df, spec)
                     rep, touched = upsert_rows(

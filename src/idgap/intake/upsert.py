@@ -65,7 +65,9 @@ def upsert_rows(
         conn.execute(table.insert(), _records(chunk))
     if changed.height:
         where = sa.and_(*[table.c[k] == sa.bindparam(f"k_{k}") for k in key])
-        values = {c: sa.bindparam(c) for c in payload_cols if c not in key}
+        values: dict[str, sa.BindParameter] = {
+            c: sa.bindparam(c) for c in payload_cols if c not in key
+        }
         values["idgap_changed_at"] = sa.bindparam("idgap_changed_at")
         stmt = table.update().where(where).values(values)
         upd = changed.select(payload_cols).with_columns(

@@ -58,12 +58,22 @@ def _index_name_pairs(index: pl.DataFrame) -> pl.DataFrame:
 
 
 def _name_block(cands: pl.DataFrame, index: pl.DataFrame, found: pl.Series) -> pl.DataFrame:
-    todo = cands.filter(~pl.col("ci").is_in(found.implode()) & (pl.col("name_tokens").list.len() >= 2))
+    todo = cands.filter(
+        ~pl.col("ci").is_in(found.implode()) & (pl.col("name_tokens").list.len() >= 2)
+    )
     if todo.height == 0:
         return pl.DataFrame(schema={"ci": pl.UInt32, "di": pl.UInt32})
     keys = name_pair_keys(todo, "ci", pl.col("name_tokens"))
-    hits = keys.join(_index_name_pairs(index), on="key").group_by("ci", "di").agg(pl.len().alias("shared"))
-    top = hits.sort(["ci", "shared", "di"], descending=[False, True, False]).group_by("ci").head(NAME_PAIR_TOP)
+    hits = (
+        keys.join(_index_name_pairs(index), on="key")
+        .group_by("ci", "di")
+        .agg(pl.len().alias("shared"))
+    )
+    top = (
+        hits.sort(["ci", "shared", "di"], descending=[False, True, False])
+        .group_by("ci")
+        .head(NAME_PAIR_TOP)
+    )
     return top.select("ci", "di")
 
 

@@ -32,7 +32,7 @@ def _ratio(a: int, b: int) -> float:
 
 
 def evaluate(decisions: pl.DataFrame, truth: pl.DataFrame) -> EvaluationReport:
-    """`decisions`: lead_id (or source_pk), driver_id (auto link or empty), candidates_json optional."""
+    """`decisions`: lead_id (or source_pk), driver_id (auto link or empty), candidates_json."""
     d = (
         decisions.rename({"source_pk": "lead_id"})
         if "source_pk" in decisions.columns

@@ -28,7 +28,7 @@ class MatchSettings:
     def from_dict(cls, data: dict[str, Any]) -> MatchSettings:
         known = {f.name for f in fields(cls)}
         clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
-        return cls(**clean)
+        return cls(**clean)  # type: ignore[arg-type]  # values validated by the dataclass fields
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

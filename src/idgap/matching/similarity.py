@@ -31,7 +31,8 @@ def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     """Order-free token alignment that forgives one typo per token and a missing surname.
 
     Each token of the shorter name takes its best unused partner in the longer one (normalised
-    edit similarity with transpositions >= 0.8 counts, weighted by that similarity); the result averages
+    edit similarity with transpositions >= 0.8 counts, weighted by that similarity); the result
+    averages
     coverage of the shorter and of the longer name, like the reference formula.
     """
     sa, sb = set(a), set(b)

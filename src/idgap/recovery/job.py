@@ -87,7 +87,8 @@ def run_recovery(
             with engine.begin() as conn:
                 _mark_interrupted(conn, now)
                 report.run_id = conn.execute(
-                    runs.insert().values(
+                    runs.insert()
+                    .values(
                         kind=kind,
                         status="running",
                         started_at=now,
@@ -95,7 +96,8 @@ def run_recovery(
                         triggered_by=triggered_by,
                         params={"limit": limit, "ruleset": settings.ruleset},
                     )
-                ).inserted_primary_key[0]
+                    .returning(runs.c.id)
+                ).scalar_one()
         try:
             _run(engine, report, settings=settings, now_fn=now_fn, limit=limit, progress=progress)
         except Exception as exc:
@@ -235,7 +237,7 @@ def start_background_run(engine: sa.Engine, *, settings: Settings, triggered_by:
             )
         except JobLocked as exc:
             failure.append(exc)
-        except Exception:  # noqa: BLE001 - recorded in the run row
+        except Exception:  # noqa: BLE001, S110 - the failure is recorded in the run row
             pass
         finally:
             ready.set()

@@ -43,7 +43,8 @@ def recovery_lock(engine: sa.Engine) -> Iterator[None]:
         return
     conn = engine.connect()  # dedicated session: the lock dies with it
     try:
-        # keyed per schema: one store per schema, so stores sharing a database never block each other
+        # keyed per schema: one store per schema, so stores sharing a database never block
+        # each other
         key = (ADVISORY_KEY, sa.func.hashtext(sa.func.current_schema()))
         got = conn.execute(sa.select(sa.func.pg_try_advisory_lock(*key))).scalar_one()
         if not got:

@@ -344,7 +344,9 @@ lead_status = sa.Table(
     sa.Index("ix_lead_status_order", "gap_age_days", "lead_date"),
     sa.Index("ix_lead_status_risk", "risk_level"),
     # covering: the dashboard totals (count and money per reason x risk) never touch the table
-    sa.Index("ix_lead_status_summary", "gap_reason", "risk_level", "expected_amount", "amount_at_stake"),
+    sa.Index(
+        "ix_lead_status_summary", "gap_reason", "risk_level", "expected_amount", "amount_at_stake"
+    ),
 )
 
 gap_snapshots = sa.Table(

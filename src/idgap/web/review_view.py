@@ -19,8 +19,16 @@ SAME = {
 }
 PLATE_CONFUSABLE = "placa con un carácter confundible (O/0, I/1, B/8, S/5)"
 NAME_GOOD, NAME_BAD = 0.66, 0.5
-HANDLED = {"phone", "license", "plate", "model", "name", "name_similarity", "park",
-           "hire_days_from_lead"}
+HANDLED = {
+    "phone",
+    "license",
+    "plate",
+    "model",
+    "name",
+    "name_similarity",
+    "park",
+    "hire_days_from_lead",
+}
 
 
 def _first(row: dict[str, Any], *keys: str) -> Any:

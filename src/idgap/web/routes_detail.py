@@ -62,8 +62,14 @@ def persons(
     offset = (page - 1) * PERSONS_PAGE
     result = identity.list_persons(conn, q=q.strip() or None, limit=PERSONS_PAGE, offset=offset)
     context = page_context(
-        request, user, active="persons", q=q, page=page, items=result["items"],
-        total=result["total"], has_next=offset + PERSONS_PAGE < result["total"],
+        request,
+        user,
+        active="persons",
+        q=q,
+        page=page,
+        items=result["items"],
+        total=result["total"],
+        has_next=offset + PERSONS_PAGE < result["total"],
     )
     return web_state(request).templates.TemplateResponse(request, "persons.html", context)
 
@@ -90,7 +96,12 @@ def merge(
     state = web_state(request)
     with state.engine.begin() as conn:
         manual.merge_persons(
-            conn, person_key, absorb, by=f"web:{user.name}", reason=reason, now=utc_now(),
+            conn,
+            person_key,
+            absorb,
+            by=f"web:{user.name}",
+            reason=reason,
+            now=utc_now(),
             settings=state.settings,
         )
     flash(request, f"Persona {absorb} fusionada en esta persona.", "ok")
@@ -112,8 +123,13 @@ def split(
     state = web_state(request)
     with state.engine.begin() as conn:
         new_key = manual.split_link(
-            conn, source_table, source_pk, by=f"web:{user.name}", reason=reason.strip(),
-            now=utc_now(), settings=state.settings,
+            conn,
+            source_table,
+            source_pk,
+            by=f"web:{user.name}",
+            reason=reason.strip(),
+            now=utc_now(),
+            settings=state.settings,
         )
     flash(request, f"Vínculo {source_table}/{source_pk} separado en una persona nueva.", "ok")
     return RedirectResponse(f"/personas/{new_key}", status_code=303)

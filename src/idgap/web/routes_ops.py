@@ -34,8 +34,15 @@ def runs(
     items, total = result["items"], result["total"]
     running = any(r["status"] == "running" for r in items)
     context = page_context(
-        request, user, active="runs", items=items, total=total, page=page, kind=kind,
-        running=running, page_size=RUNS_PAGE,
+        request,
+        user,
+        active="runs",
+        items=items,
+        total=total,
+        page=page,
+        kind=kind,
+        running=running,
+        page_size=RUNS_PAGE,
     )
     return web_state(request).templates.TemplateResponse(request, "runs.html", context)
 
@@ -90,13 +97,15 @@ def upload_submit(
         raise InputError("Elija un archivo CSV de leads.")
     state = web_state(request)
     report = intake.import_bytes(
-        state.engine, _read_upload(file), file_name=file.filename, table=LEADS_TABLE,
-        now=utc_now(), settings=state.settings,
+        state.engine,
+        _read_upload(file),
+        file_name=file.filename,
+        table=LEADS_TABLE,
+        now=utc_now(),
+        settings=state.settings,
     )
     tables = report.to_dict()["tables"]
-    context = page_context(
-        request, user, active="upload", report=tables, file_name=file.filename
-    )
+    context = page_context(request, user, active="upload", report=tables, file_name=file.filename)
     return state.templates.TemplateResponse(request, "upload.html", context)
 
 

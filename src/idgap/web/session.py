@@ -100,4 +100,3 @@ def cookie_kwargs(*, secure: bool) -> dict[str, Any]:
         "max_age": SESSION_MAX_AGE_S,
         "path": "/",
     }
-

@@ -111,7 +111,7 @@ def unmatched(
 def resolve(
     unmatched_id: Id, body: ResolveIn, conn: Conn, who: Operator, settings: AppSettings
 ) -> ResolveOut:
-    """Link the lead to a candidate driver (or a person): lead link + driver link + origin at once."""
+    """Link the lead to a candidate driver or a person: lead link + driver link + origin."""
     out = manual.resolve_unmatched(
         conn,
         unmatched_id,

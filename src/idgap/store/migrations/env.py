@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the engine idgap passes in (no alembic.ini, no URL in the repo)."""
+"""Alembic environment: runs on the engine idgap passes in (no alembic.ini, no URL in the repo)."""
 
 from alembic import context
 
