@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from idgap.access import Principal, Role, verify_token
+from idgap.access import Principal as TokenPrincipal
+from idgap.access import Role, verify_token
 from idgap.clock import utc_now
 from idgap.config import Settings
 from idgap.errors import AuthError, Forbidden
@@ -26,18 +27,18 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_conn(engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.Connection]:
-    with (
-        engine.begin() as conn
-    ):  # one transaction per request: writes commit together or not at all
+    """One transaction per request: a route's writes commit together or not at all."""
+    with engine.begin() as conn:
         yield conn
 
 
 def get_principal(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     engine: Annotated[sa.Engine, Depends(get_engine)],
-) -> Principal:
+) -> TokenPrincipal:
     if creds is None:
         raise AuthError("missing bearer token; send Authorization: Bearer <token>")
+    # Its own short transaction: last_used_at is recorded even when the route fails.
     with engine.begin() as conn:
         principal = verify_token(conn, creds.credentials, now=utc_now())
     if principal is None:
@@ -45,8 +46,10 @@ def get_principal(
     return principal
 
 
-def require(role: Role) -> Callable[..., Principal]:
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+def require_role(role: Role) -> Callable[..., TokenPrincipal]:
+    """A dependency that admits tokens of `role` or higher (401 without one, 403 below it)."""
+
+    def check(principal: Annotated[TokenPrincipal, Depends(get_principal)]) -> TokenPrincipal:
         if not principal.can(role):
             raise Forbidden(
                 f"this action needs the {role.name} role; your token is {principal.role.name}"
@@ -56,9 +59,12 @@ def require(role: Role) -> Callable[..., Principal]:
     return check
 
 
-Conn = Annotated[sa.Connection, Depends(get_conn)]
+# scope="function": the commit runs before the response is sent, so a failed commit is an
+# error response, never a 200 for work that was rolled back.
+Conn = Annotated[sa.Connection, Depends(get_conn, scope="function")]
 Engine = Annotated[sa.Engine, Depends(get_engine)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
-Viewer = Annotated[Principal, Depends(require(Role.viewer))]
-Operator = Annotated[Principal, Depends(require(Role.operator))]
-Admin = Annotated[Principal, Depends(require(Role.admin))]
+Principal = Annotated[TokenPrincipal, Depends(get_principal)]
+Viewer = Annotated[TokenPrincipal, Depends(require_role(Role.viewer))]
+Operator = Annotated[TokenPrincipal, Depends(require_role(Role.operator))]
+Admin = Annotated[TokenPrincipal, Depends(require_role(Role.admin))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from idgap.errors import IdgapError
 
 log = logging.getLogger("idgap.api")
+LOCATIONS = ("query", "body", "path", "header")
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 def error_body(code: str, message: str, **extra: object) -> dict:
@@ -31,7 +34,8 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errs = exc.errors()
         first = errs[0] if errs else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path"))
+        loc = first.get("loc", ())
+        where = ".".join(p for p in loc if isinstance(p, str) and p not in LOCATIONS)
         msg = f"invalid {where or 'request'}: {first.get('msg', 'bad value')}"
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errs]
         return JSONResponse(error_body("invalid_request", msg, details=details), status_code=422)
@@ -39,15 +43,25 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
-            error_body("http_error", str(exc.detail)),
+            error_body(HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail)),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(sa.exc.IntegrityError)
+    async def integrity(request: Request, exc: sa.exc.IntegrityError) -> JSONResponse:
+        # Two writers raced (e.g. the same lead resolved twice at once): the loser's
+        # transaction is rolled back, and it gets the same 409 as the checked case.
+        log.warning("conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+        message = "the change conflicts with one saved meanwhile; reload and retry"
+        return JSONResponse(error_body("conflict", message), status_code=409)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         request_id = uuid.uuid4().hex[:12]
         log.exception("request %s failed: %s %s", request_id, request.method, request.url.path)
         return JSONResponse(
-            error_body("internal_error", "internal error", request_id=request_id), status_code=500
+            error_body("internal_error", "internal error", request_id=request_id),
+            status_code=500,
+            headers={"X-Request-ID": request_id},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 RiskLevel = Literal["high", "medium", "low"]
 GapReason = Literal["no_identity", "no_driver", "no_origin", "other_origin", "resolved"]
@@ -19,6 +19,32 @@ class Health(Model):
     status: str
     database: str
     version: str
+
+
+class DataHealth(Model):
+    """System health (REF §5.4), watching the recovery job's own runs."""
+
+    calculated_at: dt.datetime
+    status: Literal["OK", "WARNING", "ERROR"]
+    overall_status: Literal["OK", "WARNING", "ERROR"]
+    status_reasons: list[str]
+    last_run_id: int | None
+    last_run_kind: str | None
+    last_run_started_at: dt.datetime | None
+    last_run_completed_at: dt.datetime | None
+    last_run_status: str = Field(description="RUNNING, COMPLETED, FAILED, ... or NO_RUNS")
+    last_run_error_message: str | None
+    last_completed_run_at: dt.datetime | None
+    minutes_since_last_completed_run: int | None
+    hours_since_last_completed_run: int | None
+    unmatched_open_count: int
+    unmatched_open_by_reason: dict[str, int]
+    unmatched_open_by_outcome: dict[str, int]
+    active_alerts_count: int
+    active_alerts_by_severity: dict[str, int]
+    total_persons: int
+    total_links: int
+    links_by_source: dict[str, int]
 
 
 class GapTotals(Model):
@@ -78,6 +104,8 @@ class Alert(Model):
     days_open: int
     suggested_action: str
     gap_reason: str | None = None
+    lead_date: dt.date | None = None
+    origin_detail: str | None = None
     amount_at_stake: float | None = None
 
 
@@ -87,21 +115,127 @@ class AlertsResponse(Model):
     meta: dict[str, Any]
 
 
+class Person(Model):
+    person_key: str
+    status: str
+    merged_into: str | None = None
+    confidence: str | None
+    primary_name: str | None
+    primary_phone: str | None
+    primary_license: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str
+
+    # The reference's field names (REF §7.2), so its clients keep working.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def confidence_level(self) -> str | None:
+        return self.confidence
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def primary_full_name(self) -> str | None:
+        return self.primary_name
+
+
 class PersonList(Model):
-    items: list[dict[str, Any]]
+    items: list[Person]
     total: int
     limit: int
     offset: int
 
 
+class IdentityLink(Model):
+    id: int
+    person_key: str
+    source_table: str
+    source_pk: str
+    snapshot_date: dt.date | None
+    match_rule: str
+    match_score: float | None
+    confidence: str | None
+    evidence: dict[str, Any] | None
+    run_id: int | None
+    linked_at: dt.datetime
+    linked_by: str
+
+
+class Origin(Model):
+    person_key: str
+    origin_tag: str
+    origin_source_table: str | None
+    origin_source_id: str
+    origin_date: dt.date | None
+    origin_confidence: float
+    ruleset_version: str
+    evidence: dict[str, Any] | None
+    decided_by: str
+    resolution_status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class OriginChange(Model):
+    id: int
+    action: str
+    origin_tag_old: str | None
+    origin_tag_new: str | None
+    origin_source_table_old: str | None
+    origin_source_table_new: str | None
+    origin_source_id_old: str | None
+    origin_source_id_new: str | None
+    changed_by: str
+    change_reason: str
+    run_id: int | None
+    changed_at: dt.datetime
+
+
+class LinkChange(Model):
+    id: int
+    source_table: str
+    source_pk: str
+    action: str
+    person_key_old: str | None
+    person_key_new: str | None
+    changed_by: str
+    reason: str | None
+    run_id: int | None
+    changed_at: dt.datetime
+
+
 class PersonDetail(Model):
-    person: dict[str, Any]
-    links: list[dict[str, Any]]
-    driver_links: list[dict[str, Any]]
+    person: Person
+    links: list[IdentityLink]
+    driver_links: list[IdentityLink]
     has_driver_conversion: bool
-    origin: dict[str, Any] | None
-    origin_history: list[dict[str, Any]]
-    link_history: list[dict[str, Any]]
+    origin: Origin | None
+    origin_history: list[OriginChange]
+    link_history: list[LinkChange]
+
+
+class CandidateDriver(Model):
+    driver_id: str
+    park_id: str | None
+    full_name: str | None
+    phone: str | None
+    car_number: str | None
+    car_brand: str | None
+    car_model: str | None
+    hire_date: dt.date | None
+
+
+class Candidate(Model):
+    """One candidate driver of a queued record: the engine's score and evidence, and details."""
+
+    model_config = ConfigDict(extra="allow")  # the ruleset may add evidence-level fields
+    driver_id: str | None = None
+    park_id: str | None = None
+    score: float | None = None
+    name_similarity: float | None = None
+    evidence: dict[str, Any] | None = None
+    driver: CandidateDriver | None = None
+    linked_person: str | None = Field(None, description="person already holding this driver")
 
 
 class UnmatchedItem(Model):
@@ -112,7 +246,8 @@ class UnmatchedItem(Model):
     outcome: str
     reason_code: str
     details: dict[str, Any] | None
-    candidates: list[dict[str, Any]] | None
+    candidates: list[Candidate] | None
+    lead: dict[str, Any] | None = Field(None, description="the source lead row, for leads")
     status: str
     created_at: dt.datetime
     resolved_at: dt.datetime | None
@@ -182,6 +317,22 @@ class Run(Model):
     stats: dict[str, Any] | None
     error: str | None
 
+    # The reference's field names (REF §7.2), so its clients keep working.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def job_type(self) -> str:
+        return self.kind
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def completed_at(self) -> dt.datetime | None:
+        return self.finished_at
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def error_message(self) -> str | None:
+        return self.error
+
 
 class RunList(Model):
     items: list[Run]
@@ -191,6 +342,7 @@ class RunList(Model):
 
 
 class RunStarted(Model):
+    run_id: int | None = Field(description="null only if the run row took > 5 s to appear")
     status: Literal["running"]
     message: str
 

@@ -78,6 +78,7 @@ def run_recovery(
     kind: str = "recover",
     triggered_by: str = "cli",
     progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> RunReport:
     started = time.perf_counter()
     with recovery_lock(engine):
@@ -98,6 +99,8 @@ def run_recovery(
                     )
                     .returning(runs.c.id)
                 ).scalar_one()
+            if on_start:  # the run row is committed: callers may now report its id
+                on_start(report.run_id)
         try:
             _run(engine, report, settings=settings, now_fn=now_fn, limit=limit, progress=progress)
         except Exception as exc:
@@ -223,9 +226,16 @@ def _persons_without_origin(conn: sa.Connection) -> list[str]:
 _background: dict[str, threading.Thread] = {}
 
 
-def start_background_run(engine: sa.Engine, *, settings: Settings, triggered_by: str) -> None:
-    """Start a run in a thread (API, dashboard); JobLocked when one is already running."""
-    ready, failure = threading.Event(), []
+def start_background_run(engine: sa.Engine, *, settings: Settings, triggered_by: str) -> int | None:
+    """Start a run in a thread (API, dashboard) and return its run id once its row exists.
+
+    Raises JobLocked when one is already running.
+    """
+    ready, failure, started = threading.Event(), [], []
+
+    def on_start(run_id: int) -> None:
+        started.append(run_id)
+        ready.set()
 
     def target() -> None:
         try:
@@ -234,6 +244,7 @@ def start_background_run(engine: sa.Engine, *, settings: Settings, triggered_by:
                 settings=settings,
                 triggered_by=triggered_by,
                 progress=lambda *_: ready.set(),
+                on_start=on_start,
             )
         except JobLocked as exc:
             failure.append(exc)
@@ -250,3 +261,4 @@ def start_background_run(engine: sa.Engine, *, settings: Settings, triggered_by:
     ready.wait(timeout=5)
     if failure:
         raise failure[0]
+    return started[0] if started else None

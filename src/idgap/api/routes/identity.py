@@ -95,7 +95,8 @@ def unmatched(
     _: Viewer,
     reason_code: str | None = None,
     status_: Annotated[
-        Literal["OPEN", "RESOLVED", "DISMISSED"] | None, Query(alias="status")
+        Literal["OPEN", "RESOLVED", "DISMISSED"] | None,
+        Query(alias="status", description="OPEN (the default) is the work still to do"),
     ] = "OPEN",
     outcome: Literal["review", "unmatched"] | None = None,
     skip: Offset = 0,
@@ -155,5 +156,9 @@ def run(run_id: Id, conn: Conn, _: Viewer) -> dict[str, Any]:
 @router.post("/run", response_model=RunStarted, status_code=status.HTTP_202_ACCEPTED)
 def start_run(engine: Engine, who: Operator, settings: AppSettings) -> RunStarted:
     """Start the recovery job in the background; 409 while another run holds the lock."""
-    start_background_run(engine, settings=settings, triggered_by=f"api:{who.name}")
-    return RunStarted(status="running", message="recovery started; follow it in GET /identity/runs")
+    run_id = start_background_run(engine, settings=settings, triggered_by=f"api:{who.name}")
+    return RunStarted(
+        run_id=run_id,
+        status="running",
+        message="recovery started; follow it in GET /identity/runs/{run_id}",
+    )

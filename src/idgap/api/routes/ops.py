@@ -8,7 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from idgap.api.deps import Conn, Viewer
-from idgap.api.schemas import AlertsResponse, GapReason, IdentityGapResponse, RiskLevel
+from idgap.api.schemas import (
+    AlertsResponse,
+    DataHealth,
+    GapReason,
+    IdentityGapResponse,
+    RiskLevel,
+)
 from idgap.clock import utc_now
 from idgap.gaps.alerts import gap_alerts
 from idgap.gaps.health import data_health
@@ -57,7 +63,7 @@ def alerts(conn: Conn, _: Viewer) -> dict[str, Any]:
     return gap_alerts(conn, today=utc_now().date())
 
 
-@router.get("/data-health", response_model=dict[str, Any])
+@router.get("/data-health", response_model=DataHealth)
 def health(conn: Conn, _: Viewer) -> dict[str, Any]:
     """System health (REF §5.4), watching the recovery job's own runs."""
     return data_health(conn, now=utc_now())
