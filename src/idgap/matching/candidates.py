@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import polars as pl
 
-from idgap.matching.normalize import join_name
+from idgap.matching.normalize import join_name, parse_date_text
 
 LEADS = "module_ct_cabinet_leads"
 SCOUTING = "module_ct_scouting_daily"
 
 
 def _as_date(col: str) -> pl.Expr:
-    c = pl.col(col)
-    return c.cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    return parse_date_text(pl.col(col))
+
+
+def _date_error(df: pl.DataFrame, raw: str, parsed: pl.Expr) -> pl.Expr:
+    """A date text was given but fits no accepted format (-> INVALID_DATE_FORMAT)."""
+    if raw not in df.columns or df.schema[raw] == pl.Date:
+        return pl.lit(False)
+    text = pl.col(raw).cast(pl.Utf8).fill_null("").str.strip_chars()
+    return (text != "") & parsed.is_null()
 
 
 def leads_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
@@ -36,6 +43,7 @@ def leads_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
         name_raw=join_name("first_name", "middle_name", "last_name"),
         plate_raw=pl.col("asset_plate_number").cast(pl.Utf8),
         model_raw=pl.col("asset_model").cast(pl.Utf8),
+        date_error=_date_error(df, "lead_created_at", date),
     )
 
 
@@ -55,4 +63,5 @@ def scouting_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
         name_raw=pl.col("driver_name").cast(pl.Utf8),
         plate_raw=pl.lit(None, dtype=pl.Utf8),
         model_raw=pl.lit(None, dtype=pl.Utf8),
+        date_error=_date_error(df, "registration_date", date),
     )

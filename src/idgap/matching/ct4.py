@@ -1,13 +1,18 @@
-"""The reference rules, reproduced faithfully (REF §3.3-§3.5) as the baseline.
+"""The reference rules (REF §3.3-§3.5), reproduced faithfully as the baseline.
 
-Both sides use idgap's single normalisation so a comparison isolates the rules. R3b in the
-reference also demanded an existing drivers link; here it yields its driver (documented).
+Two documented departures, both to isolate the rules in a comparison:
+- both sides use idgap's single normalisation (the reference normalised each side differently,
+  REF §3.1 / §10.3 defect 5);
+- R3b in the reference also demanded that the driver already had a `drivers` link (otherwise
+  `NO_PERSON_KEY`, and it never created a driver link); here R3b yields its driver.
+R4 needs the lead's car brand, which no lead source has (REF §3.3), so it never runs on leads;
+it only scores pairs another block found (there is no car-fingerprint block).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from idgap.matching.model import Decision, Outcome, Reason, Rule
 from idgap.matching.settings import MatchSettings
@@ -26,30 +31,85 @@ class RuleResult:
     evidence: dict[str, Any] | None = None
 
 
-def _exact_rule(rule: Rule, score: float, pairs: list[dict], key: str) -> RuleResult:
-    """R1/R2: target park first, then any other park (the reference's defect 6, kept)."""
-    for in_target in (True, False):
-        hits = sorted({p["driver_id_d"] for p in pairs if p[key] and p["target"] == in_target})
-        if len(hits) == 1:
-            return RuleResult(
-                rule, hits[0], score, "HIGH", evidence={"park": "target" if in_target else "other"}
-            )
-        if len(hits) > 1:
-            return RuleResult(
-                rule, reason=Reason.MULTIPLE_CANDIDATES, evidence={"drivers": hits[:3]}
-            )
-    return RuleResult(rule, reason=Reason.NO_CANDIDATES)
+class CtRule(Protocol):
+    @property
+    def name(self) -> Rule: ...
+
+    @property
+    def required(self) -> tuple[str, ...]: ...
+
+    def run(self, cand: dict, pairs: list[dict], s: MatchSettings) -> RuleResult: ...
 
 
-def _plate_name_rule(
-    rule: Rule, cand: dict, pairs: list[dict], s: MatchSettings, window: bool
+@dataclass(frozen=True)
+class ExactMatch:
+    """R1 / R2: one driver with this phone (license) in the target park, else in another park
+    (the reference's defect 6, kept); more than one is MULTIPLE_CANDIDATES."""
+
+    name: Rule
+    required: tuple[str, ...]
+    pair_flag: str
+    score: float
+
+    def run(self, cand: dict, pairs: list[dict], s: MatchSettings) -> RuleResult:
+        for in_target in (True, False):
+            hits = sorted(
+                {p["driver_id_d"] for p in pairs if p[self.pair_flag] and p["target"] == in_target}
+            )
+            if len(hits) == 1:
+                park = "target" if in_target else "other"
+                return RuleResult(self.name, hits[0], self.score, "HIGH", evidence={"park": park})
+            if len(hits) > 1:
+                return RuleResult(
+                    self.name, reason=Reason.MULTIPLE_CANDIDATES, evidence={"drivers": hits[:3]}
+                )
+        return RuleResult(self.name, reason=Reason.NO_CANDIDATES)
+
+
+@dataclass(frozen=True)
+class PlateExactNameSimilar:
+    """R3 (hire date null or in the window) and R3b (no window): plate exact in the target
+    park, then name similarity >= threshold with a gap >= 0.15 to the runner-up."""
+
+    name: Rule
+    with_window: bool
+    fixed_score: float | None  # R3: 85; R3b: int(similarity * 100)
+    required: tuple[str, ...] = ("plate_norm", "name_tokens")
+
+    def run(self, cand: dict, pairs: list[dict], s: MatchSettings) -> RuleResult:
+        lo, hi = s.hire_window
+        hits = [
+            p for p in pairs
+            if p["plate_exact"] and p["target"]
+            and (not self.with_window or p["hire_days"] is None or lo <= p["hire_days"] <= hi)
+        ]  # fmt: skip
+        return name_choice(self.name, cand, hits, s, self.fixed_score, "MEDIUM")
+
+
+@dataclass(frozen=True)
+class CarFingerprintNameSimilar:
+    """R4: same brand and model in the target park, hire date in [-30, +7] days, then the name
+    tests. Needs the lead's brand: no lead source has one, so it never runs on leads."""
+
+    name: Rule = Rule.R4_CAR_FINGERPRINT_NAME_SIMILAR
+    required: tuple[str, ...] = ("brand_norm", "model_norm", "name_tokens")
+    window: tuple[int, int] = (-30, 7)
+
+    def run(self, cand: dict, pairs: list[dict], s: MatchSettings) -> RuleResult:
+        lo, hi = self.window
+        hits = [
+            p for p in pairs
+            if p["target"] and p.get("brand_norm_d") == cand["brand_norm"]
+            and p["model_norm_d"] == cand["model_norm"]
+            and (p["hire_days"] is None or lo <= p["hire_days"] <= hi)
+        ]  # fmt: skip
+        return name_choice(self.name, cand, hits, s, 75.0, "LOW")
+
+
+def name_choice(
+    rule: Rule, cand: dict, hits: list[dict], s: MatchSettings, score: float | None, conf: str
 ) -> RuleResult:
-    lo, hi = s.hire_window
-    hits = [
-        p for p in pairs
-        if p["plate_exact"] and p["target"]
-        and (not window or p["hire_days"] is None or lo <= p["hire_days"] <= hi)
-    ]  # fmt: skip
+    """The reference's name tests over a rule's hits: threshold, then the 0.15 gap."""
     if not hits:
         return RuleResult(rule, reason=Reason.NO_CANDIDATES)
     scored = sorted(
@@ -59,36 +119,51 @@ def _plate_name_rule(
     kept = [x for x in scored if x[0] >= s.name_threshold]
     if not kept:
         return RuleResult(
-            rule, reason=Reason.WEAK_MATCH_ONLY, evidence={"best_similarity": scored[0][0]}
+            rule,
+            reason=Reason.WEAK_MATCH_ONLY,
+            evidence={"best_similarity": round(scored[0][0], 3)},
         )
     if len(kept) >= 2 and kept[0][0] - kept[1][0] < s.name_gap:
-        return RuleResult(
-            rule, reason=Reason.MULTIPLE_CANDIDATES, evidence={"gap": kept[0][0] - kept[1][0]}
-        )
+        gap = round(kept[0][0] - kept[1][0], 3)
+        return RuleResult(rule, reason=Reason.MULTIPLE_CANDIDATES, evidence={"gap": gap})
     sim, driver = kept[0]
-    score = 85.0 if rule is Rule.R3_PLATE_EXACT_NAME_SIMILAR else float(int(sim * 100))
-    return RuleResult(rule, driver, score, "MEDIUM", evidence={"name_similarity": round(sim, 3)})
+    points = score if score is not None else float(int(sim * 100))
+    return RuleResult(rule, driver, points, conf, evidence={"name_similarity": round(sim, 3)})
+
+
+R1 = ExactMatch(Rule.R1_PHONE_EXACT, ("phone_norm",), "phone_eq", 95.0)
+R2 = ExactMatch(Rule.R2_LICENSE_EXACT, ("license_norm",), "license_eq", 92.0)
+R3 = PlateExactNameSimilar(Rule.R3_PLATE_EXACT_NAME_SIMILAR, with_window=True, fixed_score=85.0)
+R3B = PlateExactNameSimilar(Rule.R3B, with_window=False, fixed_score=None)
+R4 = CarFingerprintNameSimilar()
+
+
+@dataclass(frozen=True)
+class Ct4Rules:
+    """The reference's rules in its order; R3b runs only when R3 found NO_CANDIDATES."""
+
+    rules: tuple[CtRule, ...] = field(default=(R1, R2, R3, R4))
+
+    def run(self, cand: dict, pairs: list[dict], s: MatchSettings) -> list[RuleResult]:
+        results = []
+        for rule in self.rules:
+            if not all(cand.get(col) for col in rule.required):
+                continue  # a rule runs only when its inputs are present
+            result = rule.run(cand, pairs, s)
+            results.append(result)
+            if rule is R3 and result.reason is Reason.NO_CANDIDATES:
+                results.append(R3B.run(cand, pairs, s))
+        return results
 
 
 def run_rules(cand: dict, pairs: list[dict], s: MatchSettings) -> list[RuleResult]:
-    """Every rule whose inputs are present, in the reference's order."""
-    results = []
-    if cand["phone_norm"]:
-        results.append(_exact_rule(Rule.R1_PHONE_EXACT, 95.0, pairs, "phone_eq"))
-    if cand["license_norm"]:
-        results.append(_exact_rule(Rule.R2_LICENSE_EXACT, 92.0, pairs, "license_eq"))
-    if cand["plate_norm"] and cand["name_tokens"]:
-        r3 = _plate_name_rule(Rule.R3_PLATE_EXACT_NAME_SIMILAR, cand, pairs, s, window=True)
-        results.append(r3)
-        if r3.reason is Reason.NO_CANDIDATES:
-            results.append(_plate_name_rule(Rule.R3B, cand, pairs, s, window=False))
-    return results
+    return Ct4Rules().run(cand, pairs, s)
 
 
 def combine(results: list[RuleResult]) -> Decision:
     """REF §3.5, clause by clause - including its defect that one match beats an ambiguity."""
     if not results:  # 2. no usable identifiers
-        return Decision(Outcome.UNMATCHED, Reason.NO_CANDIDATES)
+        return Decision(Outcome.UNMATCHED, Reason.NO_CANDIDATES, evidence={"applied_rules": []})
     matches = [r for r in results if r.driver_id]
     if len(matches) == 1:  # 3. one matching rule wins, even over MULTIPLE_CANDIDATES
         return _matched(matches[0])
@@ -104,7 +179,7 @@ def combine(results: list[RuleResult]) -> Decision:
         Outcome.UNMATCHED,
         first.reason or Reason.NO_CANDIDATES,
         rule=first.rule.value,
-        evidence=first.evidence or {},
+        evidence={"applied_rules": [r.rule.value for r in results], **(first.evidence or {})},
     )
 
 

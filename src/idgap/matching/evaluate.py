@@ -1,8 +1,7 @@
-"""Quality of automatic links against ground truth (pure)."""
+"""Quality of automatic links against ground truth (pure; no database)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -11,6 +10,14 @@ import polars as pl
 
 @dataclass
 class EvaluationReport:
+    """Metrics of the AUTOMATIC links (review and manual links are not counted as links).
+
+    precision = correct links / links (1.0 when nothing was linked: no wrong link);
+    recall = correct links / leads that have a true driver; review_coverage = share of the leads
+    with a true driver that were not linked correctly whose true driver is among their
+    candidates (what a reviewer is shown).
+    """
+
     leads: int
     auto_links: int
     correct_links: int
@@ -27,57 +34,78 @@ class EvaluationReport:
         return asdict(self)
 
 
-def _ratio(a: int, b: int) -> float:
-    return round(a / b, 4) if b else 0.0
+def _ratio(a: int, b: int, empty: float = 0.0) -> float:
+    return round(a / b, 4) if b else empty
 
 
-def evaluate(decisions: pl.DataFrame, truth: pl.DataFrame) -> EvaluationReport:
-    """`decisions`: lead_id (or source_pk), driver_id (auto link or empty), candidates_json."""
+def _blank_to_null(col: str) -> pl.Expr:
+    c = pl.col(col).cast(pl.Utf8).str.strip_chars()
+    return pl.when(c != "").then(c)
+
+
+def _links(decisions: pl.DataFrame) -> pl.DataFrame:
+    """lead_id, linked driver (automatic links only), candidates_json."""
     d = (
         decisions.rename({"source_pk": "lead_id"})
         if "source_pk" in decisions.columns
         else decisions
     )
-    if "candidates_json" not in d.columns:
-        d = d.with_columns(candidates_json=pl.lit("[]"))
-    t = truth.with_columns(pl.col("true_driver_id").cast(pl.Utf8).replace("", None))
-    if "case" not in t.columns:
-        t = t.with_columns(case=pl.lit("all"))
-    j = t.join(d.select("lead_id", "driver_id", "candidates_json"), on="lead_id", how="left")
-    j = j.with_columns(pl.col("driver_id").cast(pl.Utf8).replace("", None))
-    cand_hit = [
-        td is not None and td in {c.get("driver_id") for c in json.loads(cj or "[]")}
-        for td, cj in zip(j["true_driver_id"], j["candidates_json"], strict=True)
-    ]
-    j = j.with_columns(
+    linked = _blank_to_null("driver_id")
+    if "outcome" in d.columns:
+        linked = pl.when(pl.col("outcome") == "matched").then(linked)
+    cands = pl.col("candidates_json") if "candidates_json" in d.columns else pl.lit("[]")
+    return d.select(
+        pl.col("lead_id").cast(pl.Utf8), driver_id=linked, candidates_json=cands.fill_null("[]")
+    )
+
+
+def evaluate(decisions: pl.DataFrame, truth: pl.DataFrame) -> EvaluationReport:
+    """Args:
+    decisions: the engine's decisions (source_pk, outcome, driver_id, candidates_json) or an
+        export (lead_id, driver_id[, candidates_json]); every non-empty driver_id of an export
+        counts as an automatic link.
+    truth: lead_id, true_driver_id (empty when the lead has no driver to find)[, case].
+    """
+    t = truth.select(
+        pl.col("lead_id").cast(pl.Utf8),
+        true_driver_id=_blank_to_null("true_driver_id"),
+        case=pl.col("case").cast(pl.Utf8) if "case" in truth.columns else pl.lit("all"),
+    )
+    j = t.join(_links(decisions), on="lead_id", how="left").with_columns(
         linked=pl.col("driver_id").is_not_null(),
         correct=(pl.col("driver_id") == pl.col("true_driver_id")).fill_null(False),
         has_truth=pl.col("true_driver_id").is_not_null(),
-        in_candidates=pl.Series(cand_hit),
+        in_candidates=pl.col("candidates_json")
+        .fill_null("")
+        .str.replace_all('": "', '":"', literal=True)  # json.dumps spacing
+        .str.contains(
+            pl.concat_str(pl.lit('"driver_id":"'), "true_driver_id", pl.lit('"')), literal=True
+        )
+        .fill_null(False),
     )
-
-    def stats(f: pl.DataFrame) -> dict[str, Any]:
-        links = int(f["linked"].sum())
-        ok = int(f["correct"].sum())
-        truth_n = int(f["has_truth"].sum())
-        pending = f.filter(pl.col("has_truth") & ~pl.col("correct"))
-        covered = int(pending["in_candidates"].sum())
-        p, r = _ratio(ok, links), _ratio(ok, truth_n)
-        return {
-            "leads": f.height,
-            "auto_links": links,
-            "correct_links": ok,
-            "wrong_links": links - ok,
-            "with_true_driver": truth_n,
-            "precision": p,
-            "recall": r,
-            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "auto_link_rate": _ratio(links, f.height),
-            "review_coverage": _ratio(covered, pending.height) if pending.height else 1.0,
-        }
-
     per_case = [
-        {"case": case, **stats(j.filter(pl.col("case") == case))}
-        for case in sorted(j["case"].unique().to_list())
+        {"case": case, **_stats(j.filter(pl.col("case") == case))}
+        for case in sorted(j["case"].unique().drop_nulls().to_list())
     ]
-    return EvaluationReport(**stats(j), per_case=per_case)
+    return EvaluationReport(**_stats(j), per_case=per_case)
+
+
+def _stats(f: pl.DataFrame) -> dict[str, Any]:
+    links = int(f["linked"].sum())
+    ok = int(f["correct"].sum())
+    truth_n = int(f["has_truth"].sum())
+    pending = f.filter(pl.col("has_truth") & ~pl.col("correct"))
+    covered = int(pending["in_candidates"].sum())
+    p, r = _ratio(ok, links, empty=1.0), _ratio(ok, truth_n)
+    return {
+        "leads": f.height,
+        "auto_links": links,
+        "correct_links": ok,
+        "wrong_links": links - ok,
+        "with_true_driver": truth_n,
+        "precision": p,
+        "recall": r,
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "auto_link_rate": _ratio(links, f.height),
+        "review_coverage": _ratio(covered, pending.height, empty=1.0),
+    }

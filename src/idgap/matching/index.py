@@ -28,7 +28,10 @@ def _coalesce_text(a: str, b: str) -> pl.Expr:
 
 
 def raw_hash(df: pl.DataFrame) -> pl.Series:
-    """Hash of a driver's raw inputs: an unchanged row keeps its normalised form."""
+    """Hash of a driver's raw inputs: an unchanged row keeps its normalised form.
+
+    An in-memory (Polars) hash, compared only against hashes made by the same code; the stored
+    `index_version` uses a stable hash instead."""
     parts = [_text(c) if c in df.columns else pl.lit("") for c in RAW_COLUMNS]
     joined = pl.concat_str(parts, separator="\x1f")
     return df.select(joined.hash(seed=7).cast(pl.Utf8).alias("row_hash"))["row_hash"]
@@ -41,9 +44,7 @@ def build_driver_index(drivers: pl.DataFrame) -> pl.DataFrame:
             drivers = drivers.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     hire = pl.col("hire_date")
     if drivers.schema["hire_date"] != pl.Date:
-        hire = (
-            pl.col("hire_date").cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        )
+        hire = nz.parse_date_text(pl.col("hire_date"))
     full = (
         pl.when(_text("full_name").str.strip_chars() != "")
         .then(_text("full_name"))
@@ -63,23 +64,43 @@ def build_driver_index(drivers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def update_driver_index(index: pl.DataFrame, drivers: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Re-normalise only drivers that are new or whose raw inputs changed."""
-    hashes = drivers.select("driver_id").with_columns(row_hash=raw_hash(drivers))
+def changed_driver_ids(index: pl.DataFrame, drivers: pl.DataFrame) -> pl.Series:
+    """Ids of drivers that are new or whose raw inputs differ from what the index holds."""
+    hashes = drivers.select(pl.col("driver_id").cast(pl.Utf8)).with_columns(
+        row_hash=raw_hash(drivers)
+    )
     known = index.select("driver_id", "row_hash")
-    changed_ids = hashes.join(known, on=["driver_id", "row_hash"], how="anti")["driver_id"]
+    return hashes.join(known, on=["driver_id", "row_hash"], how="anti")["driver_id"]
+
+
+def update_driver_index(index: pl.DataFrame, changed_drivers: pl.DataFrame) -> pl.DataFrame:
+    """Re-normalise only drivers that are new or whose raw inputs changed; others are kept.
+
+    `changed_drivers` may be the whole `drivers` table or just the rows that changed.
+    """
+    changed_ids = changed_driver_ids(index, changed_drivers)
     if changed_ids.len() == 0:
-        return index, 0
-    fresh = build_driver_index(drivers.filter(pl.col("driver_id").is_in(changed_ids.implode())))
-    kept = index.filter(~pl.col("driver_id").is_in(changed_ids.implode()))
-    return pl.concat([kept, fresh.select(kept.columns)]), changed_ids.len()
+        return index
+    wanted = changed_ids.implode()
+    fresh = build_driver_index(
+        changed_drivers.filter(pl.col("driver_id").cast(pl.Utf8).is_in(wanted))
+    )
+    kept = index.filter(~pl.col("driver_id").is_in(wanted))
+    return pl.concat([kept, fresh.select(kept.columns)])
+
+
+CONTENT_COLUMNS = INDEX_COLUMNS[:-1]  # everything but row_hash: the normalised content
 
 
 def index_version(index: pl.DataFrame) -> str:
-    """Content hash: changes whenever any driver's normalised inputs change (order-free)."""
+    """Content hash of the normalised drivers, order-free and stable across processes and
+    library versions (sha256 of the sorted rows' bytes, not an in-memory hash)."""
     if index.height == 0:
         return "empty"
-    per_row = index.select(
-        pl.concat_str([pl.col("driver_id"), pl.col("row_hash")], separator=":").hash(seed=11)
-    ).to_series()
-    return hashlib.sha256(per_row.sort().to_numpy().tobytes()).hexdigest()[:16]
+    cols = [pl.col(c).cast(pl.Utf8).fill_null("\x00") for c in CONTENT_COLUMNS]
+    rows = index.select(pl.concat_str(cols, separator="\x1f").sort().alias("r"))["r"]
+    digest = hashlib.sha256()
+    for start in range(0, rows.len(), 100_000):  # bounded memory: one slice of text at a time
+        digest.update(rows.slice(start, 100_000).str.join("\n").item().encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]

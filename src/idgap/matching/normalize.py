@@ -63,14 +63,25 @@ def model(e: pl.Expr) -> pl.Expr:
     return _empty_to_null(cleaned.str.strip_chars())
 
 
+DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y")  # SPEC §2
+
+
+def parse_date_text(e: pl.Expr) -> pl.Expr:
+    """The date part of a text in any accepted format (SPEC §2); null when none fits."""
+    day = e.cast(pl.Utf8).str.strip_chars().str.slice(0, 10)
+    return pl.coalesce([day.str.to_date(f, strict=False) for f in DATE_FORMATS])
+
+
 def join_name(*parts: str) -> pl.Expr:
-    """first + middle + last, skipping empty parts (REF §3.2)."""
-    return pl.concat_str([pl.col(p).fill_null("") for p in parts], separator=" ").str.strip_chars()
+    """first + middle + last joined by single spaces, skipping empty parts (REF §3.2)."""
+    cleaned = [pl.col(p).cast(pl.Utf8).str.strip_chars() for p in parts]
+    present = [pl.when(c != "").then(c) for c in cleaned]
+    return pl.concat_str(present, separator=" ", ignore_nulls=True)
 
 
 def normalize_candidates(df: pl.DataFrame) -> pl.DataFrame:
     """Add the normalised columns to a canonical candidates frame (ARCHITECTURE.md)."""
-    for col in ("phone_raw", "license_raw", "name_raw", "plate_raw", "model_raw"):
+    for col in ("phone_raw", "license_raw", "name_raw", "plate_raw", "model_raw", "brand_raw"):
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     out = df.with_columns(
@@ -79,6 +90,7 @@ def normalize_candidates(df: pl.DataFrame) -> pl.DataFrame:
         plate_norm=alnum(pl.col("plate_raw")),
         name_norm=name(pl.col("name_raw")),
         model_norm=model(pl.col("model_raw")),
+        brand_norm=model(pl.col("brand_raw")),  # no lead source has a brand (REF §3.3 R4)
     )
     return out.with_columns(
         plate_skel=plate_skeleton(pl.col("plate_norm")),

@@ -27,28 +27,33 @@ def ct4_similarity_expr(a: str, b: str) -> pl.Expr:
     return pl.when((ua.list.len() > 0) & (ub.list.len() > 0)).then(sim).otherwise(0.0)
 
 
-def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
-    """Order-free token alignment that forgives one typo per token and a missing surname.
+TYPO_MIN = 0.8  # normalised OSA similarity for two tokens to count as one with a typo
 
-    Each token of the shorter name takes its best unused partner in the longer one (normalised
-    edit similarity with transpositions >= 0.8 counts, weighted by that similarity); the result
-    averages
-    coverage of the shorter and of the longer name, like the reference formula.
+
+def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """Order-free token alignment that forgives a typo per token and a missing surname.
+
+    Identical tokens match first. Each remaining token of the shorter name then takes its most
+    similar remaining token of the longer one (normalised edit similarity with transpositions
+    >= 0.8, weighted by it; ties by spelling), and a token of the longer name serves one token
+    only. The result averages the coverage of the shorter and of the longer name, like the
+    reference formula. `scoring.name_similarity` is the vectorised form of this function.
     """
     sa, sb = set(a), set(b)
     if not sa or not sb:
         return 0.0
     short, long_ = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
     exact = short & long_
-    matched = float(len(exact))
-    unused = [t for t in long_ if t not in exact]
-    for tok in short - exact:  # only the tokens that differ pay for an edit distance
-        best, best_tok = 0.0, None
-        for other in unused:
-            s = OSA.normalized_similarity(tok, other)
-            if s > best:
-                best, best_tok = s, other
-        if best >= 0.8 and best_tok is not None:
-            unused.remove(best_tok)
-            matched += best
+    best: dict[str, tuple[float, str]] = {}  # short token -> (similarity, long token)
+    for tok in sorted(short - exact):
+        options = [(OSA.normalized_similarity(tok, o), o) for o in sorted(long_ - exact)]
+        good = [(-sim, o) for sim, o in options if sim >= TYPO_MIN]
+        if good:
+            neg, other = min(good)
+            best[tok] = (-neg, other)
+    served: dict[str, tuple[float, str]] = {}  # long token -> its best short token
+    for tok, (sim, other) in sorted(best.items()):
+        if other not in served or (-sim, tok) < (-served[other][0], served[other][1]):
+            served[other] = (sim, tok)
+    matched = len(exact) + sum(sim for sim, _ in served.values())
     return (matched / len(short) + matched / len(long_)) / 2
