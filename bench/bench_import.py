@@ -1,18 +1,24 @@
-"""Import throughput: 1,000,000 drivers into SQLite (and PostgreSQL when reachable).
+"""Import throughput: 1,000,000 drivers into SQLite and PostgreSQL (when reachable).
 
-Also the seed-size park end to end: import, match and gap analysis.
+Per backend: the first import (all rows new), a re-import of the same file (all unchanged,
+nothing written) and a re-import with 10 % of the rows changed (bulk update). Also the
+seed-size park end to end: import, match and gap analysis. `--quick` uses 200,000 drivers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from bench.common import peak_rss_mb, save
@@ -21,71 +27,127 @@ ANCHOR = dt.date(2026, 11, 25)
 PG = os.environ.get("IDGAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def main() -> int:
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - started
+
+
+def _pg_target() -> tuple[str | None, Callable[[], None]]:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = sa.create_engine(PG)
+        with admin.begin() as c:
+            c.execute(sa.schema.CreateSchema(schema))
+    except sa.exc.OperationalError:
+        return None, lambda: None
+
+    def drop() -> None:
+        with admin.begin() as c:
+            c.execute(sa.schema.DropSchema(schema, cascade=True))
+        admin.dispose()
+
+    sep = "&" if "?" in PG else "?"
+    return f"{PG}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def _changed_copy(drivers: pl.DataFrame, out: Path) -> int:
+    """The same drivers with every tenth one's phone changed."""
+    tenth = pl.int_range(pl.len()) % 10 == 0
+    changed = drivers.with_columns(
+        phone=pl.when(tenth).then(pl.lit("+51 900 000 000")).otherwise(pl.col("phone"))
+    )
+    changed.write_csv(out / "drivers.csv")
+    return int(drivers.select((tenth & (pl.col("phone") != "+51 900 000 000")).sum()).item())
+
+
+def bench_backend(backend: str, url: str, folders: dict[str, Path], n: int) -> dict[str, Any]:
+    from idgap.config import Settings
+    from idgap.intake.service import import_path
+    from idgap.store.db import make_engine
+
+    engine = make_engine(url)
+    settings = Settings(database_url=url)
+
+    def load(folder: Path) -> Any:
+        return import_path(engine, folder, now=dt.datetime.now(dt.UTC), settings=settings)
+
+    first, t_first = _timed(lambda: load(folders["same"]))
+    again, t_again = _timed(lambda: load(folders["same"]))
+    changed, t_changed = _timed(lambda: load(folders["changed"]))
+    engine.dispose()
+    assert first.tables[0].loaded == n and again.tables[0].unchanged == n
+    result = {
+        "import_seconds": round(t_first, 1),
+        "rows_per_s": round(n / t_first),
+        "reimport_unchanged_seconds": round(t_again, 1),
+        "reimport_unchanged_rows_per_s": round(n / t_again),
+        "reimport_10pct_changed_seconds": round(t_changed, 1),
+        "updated": changed.tables[0].updated,
+    }
+    print(
+        f"{backend}: {n:,} drivers in {t_first:.1f}s ({n / t_first:,.0f} rows/s); "
+        f"re-import unchanged {t_again:.1f}s; {result['updated']:,} changed {t_changed:.1f}s",
+        flush=True,
+    )
+    return result
+
+
+def bench_seed_end_to_end(tmp: Path) -> dict[str, float]:
     from idgap.config import Settings
     from idgap.intake.service import import_path
     from idgap.recovery.job import run_recovery
     from idgap.store.db import make_engine
     from idgap.synth import generate_park, write_park
 
-    tmp = Path(tempfile.mkdtemp(prefix="idgap-bench-"))
-    n = 200_000 if "--quick" in sys.argv else 1_000_000
-    big = generate_park(leads=1000, drivers=n, seed=1, anchor_date=ANCHOR)
-    (tmp / "drivers").mkdir()
-    big.drivers.write_csv(tmp / "drivers" / "drivers.csv")
-    results: dict = {"drivers": n}
-    targets = {"sqlite": f"sqlite:///{tmp / 'bench.db'}"}
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = sa.create_engine(PG)
-        with admin.begin() as c:
-            c.execute(sa.schema.CreateSchema(schema))
-        targets["postgresql"] = f"{PG}?options=-csearch_path%3D{schema}"
-    except sa.exc.OperationalError:
-        admin = None
-    for backend, url in targets.items():
-        engine = make_engine(url)
-        s = Settings(database_url=url)
-        t = time.perf_counter()
-        import_path(engine, tmp / "drivers", now=dt.datetime.now(dt.UTC), settings=s)
-        first = time.perf_counter() - t
-        t = time.perf_counter()
-        import_path(engine, tmp / "drivers", now=dt.datetime.now(dt.UTC), settings=s)
-        again = time.perf_counter() - t
-        results[backend] = {
-            "import_seconds": round(first, 1),
-            "rows_per_s": round(n / first),
-            "reimport_unchanged_seconds": round(again, 1),
-        }
-        print(
-            f"{backend}: {n:,} drivers in {first:.1f}s ({n / first:,.0f} rows/s); "
-            f"re-import {again:.1f}s",
-            flush=True,
-        )
-        engine.dispose()
-    if admin is not None:
-        with admin.begin() as c:
-            c.execute(sa.schema.DropSchema(schema, cascade=True))
-    # the seed-size park end to end: import + match + gap analysis
     seed = tmp / "seed"
     write_park(generate_park(leads=800, drivers=127_000, seed=42, anchor_date=ANCHOR), seed)
     url = f"sqlite:///{tmp / 'seed.db'}"
-    engine = make_engine(url)
-    s = Settings(database_url=url)
-    t = time.perf_counter()
-    import_path(engine, seed, now=dt.datetime.now(dt.UTC), settings=s)
-    mid = time.perf_counter()
-    run_recovery(engine, settings=s, kind="match")
-    end = time.perf_counter()
-    results["seed_end_to_end"] = {
-        "import_s": round(mid - t, 1),
-        "match_and_gaps_s": round(end - mid, 1),
-        "total_s": round(end - t, 1),
-    }
+    engine, settings = make_engine(url), Settings(database_url=url)
+    _, t_import = _timed(
+        lambda: import_path(engine, seed, now=dt.datetime.now(dt.UTC), settings=settings)
+    )
+    _, t_match = _timed(lambda: run_recovery(engine, settings=settings, kind="match"))
     print(
-        f"seed park 800 x 127,000 end to end: import {mid - t:.1f}s + match/gaps {end - mid:.1f}s",
+        f"seed park 800 x 127,000 end to end: import {t_import:.1f}s + match/gaps {t_match:.1f}s",
         flush=True,
     )
+    return {
+        "import_s": round(t_import, 1),
+        "match_and_gaps_s": round(t_match, 1),
+        "total_s": round(t_import + t_match, 1),
+    }
+
+
+def main() -> int:
+    from idgap.synth import generate_park
+
+    tmp = Path(tempfile.mkdtemp(prefix="idgap-bench-"))
+    try:
+        return _run(tmp, generate_park)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # two 1M-row CSVs and the databases
+
+
+def _run(tmp: Path, generate_park: Callable[..., Any]) -> int:
+    n = 200_000 if "--quick" in sys.argv else 1_000_000
+    drivers = generate_park(leads=1000, drivers=n, seed=1, anchor_date=ANCHOR).drivers
+    n = drivers.height
+    folders = {"same": tmp / "drivers", "changed": tmp / "drivers_changed"}
+    for folder in folders.values():
+        folder.mkdir()
+    drivers.write_csv(folders["same"] / "drivers.csv")
+    _changed_copy(drivers, folders["changed"])
+    del drivers
+    results: dict[str, Any] = {"drivers": n, "columns": 18}
+    results["sqlite"] = bench_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", folders, n)
+    pg_url, drop = _pg_target()
+    if pg_url:
+        try:
+            results["postgresql"] = bench_backend("postgresql", pg_url, folders, n)
+        finally:
+            drop()
+    results["seed_end_to_end"] = bench_seed_end_to_end(tmp)
     results["peak_rss_mb"] = peak_rss_mb()
     save("import", results)
     return 0

@@ -104,8 +104,8 @@ def test_bad_rows_are_rejected_with_line_and_reason_and_the_rest_loads(engine, t
     rep = load(engine, f).tables[0]
     assert (rep.loaded, rep.rejected) == (2, 3)
     assert [(r["line"], r["reason"]) for r in rep.rejects] == [
-        (3, "unparsable date in lead_created_at"),
-        (4, "duplicate key (first at line 2)"),
+        (3, "unparsable date in lead_created_at: '31-02-2026'"),
+        (4, "duplicate key lead_id=a1 (first at line 2)"),
         (5, "missing key: external_id and id are both empty"),
     ]
     with engine.connect() as conn:

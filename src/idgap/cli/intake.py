@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -12,26 +13,43 @@ from idgap.cli.common import console, fail, one_line_errors, print_json, state
 from idgap.clock import utc_now
 from idgap.intake.report import ImportReport
 
+SHOWN_REJECTS = 10  # per table; all of them are in the import_rejects table
+
 
 def import_(
     path: Annotated[
-        Path | None, typer.Argument(help="A directory of contract CSVs, or one CSV.")
+        Path | None,
+        typer.Argument(help="A directory of contract CSVs (SPEC §2), or one CSV file."),
     ] = None,
-    table: Annotated[str | None, typer.Option(help="Table of a single file, e.g. drivers.")] = None,
+    table: Annotated[
+        str | None,
+        typer.Option(help="Table of a single file whose name does not say it, e.g. drivers."),
+    ] = None,
     from_db: Annotated[
-        str | None, typer.Option("--from-db", help="Read the park's PostgreSQL database.")
+        str | None,
+        typer.Option("--from-db", help="Read the park's PostgreSQL database instead (URL)."),
     ] = None,
+    source_schema: Annotated[
+        str | None, typer.Option(help="--from-db: schema of the source tables (default public).")
+    ] = None,
+    canon_schema: Annotated[
+        str, typer.Option(help="--from-db: schema of the reference's identity tables.")
+    ] = "canon",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Import source data: idempotent upserts, bad rows kept as rejects with file and line."""
+    """Import source data: idempotent upserts; bad rows are kept as rejects with file and line."""
     from idgap.intake.service import import_from_db, import_path
 
     st = state()
     if (path is None) == (from_db is None):
         raise fail("give either PATH or --from-db URL")
-    with console.status("importing", spinner="dots") if not as_json else _null():
+    busy = console.status("importing", spinner="dots") if not as_json else contextlib.nullcontext()
+    with busy:
         if from_db:
-            report = import_from_db(st.engine, from_db, now=utc_now(), settings=st.settings)
+            report = import_from_db(
+                st.engine, from_db, now=utc_now(), settings=st.settings,
+                source_schema=source_schema, canon_schema=canon_schema,
+            )  # fmt: skip
         else:
             assert path is not None
             report = import_path(st.engine, path, table=table, now=utc_now(), settings=st.settings)
@@ -41,39 +59,34 @@ def import_(
         print_report(report)
 
 
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def print_report(report: ImportReport) -> None:
     t = Table(title=f"import run #{report.run_id}")
-    for col in ("table", "file", "loaded", "updated", "unchanged", "rejected"):
-        t.add_column(col, justify="right" if col not in ("table", "file") else "left")
+    t.add_column("table")
+    t.add_column("file")
+    for col in ("loaded", "updated", "unchanged", "rejected"):
+        t.add_column(col, justify="right")
     for r in report.tables:
-        t.add_row(
-            r.table,
-            r.file,
-            f"{r.loaded:,}",
-            f"{r.updated:,}",
-            f"{r.unchanged:,}",
-            f"[red]{r.rejected:,}[/]" if r.rejected else "0",
-        )
+        rejected = f"[red]{r.rejected:,}[/]" if r.rejected else "0"
+        t.add_row(r.table, r.file, f"{r.loaded:,}", f"{r.updated:,}", f"{r.unchanged:,}", rejected)
     console.print(t)
     for r in report.tables:
-        for rej in r.rejects[:10]:
-            console.print(f"  [red]rejected[/] {r.file}:{rej['line']}: {rej['reason']}")
-        if r.rejected > 10:
+        for rej in r.rejects[:SHOWN_REJECTS]:
             console.print(
-                f"  ... {r.rejected - 10} more rejects of {r.file} in table import_rejects"
+                f"  [red]rejected[/] {r.file}:{rej['line']}: {rej['reason']}",
+                highlight=False,
+                soft_wrap=True,
             )
-        for w in r.warnings[:10]:
-            console.print(f"  [yellow]warning[/] {r.file}: {w}")
+        if r.rejected > SHOWN_REJECTS:
+            more = r.rejected - SHOWN_REJECTS
+            console.print(f"  ... and {more:,} more rejects of {r.file} in table import_rejects")
+        for w in r.warnings[:SHOWN_REJECTS]:
+            console.print(f"  [yellow]warning[/] {r.file}: {w}", highlight=False, soft_wrap=True)
+        if r.warned > SHOWN_REJECTS:
+            console.print(f"  ... and {r.warned - SHOWN_REJECTS:,} more warnings of {r.file}")
     if report.ignored_files:
-        console.print(f"ignored files: {', '.join(report.ignored_files)}")
+        console.print(
+            f"ignored: {', '.join(report.ignored_files)}", highlight=False, soft_wrap=True
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,30 +1,58 @@
-"""Validate and shape one source file into table rows + rejects, set-based in Polars."""
+"""Validate and shape one source table's text frame into stored rows + rejects, set-based.
+
+Per row: derived columns (lead id rule, lead date, parsed dates and counts), the first problem
+that makes it unloadable (missing key, unparsable date, bad number), duplicates inside the
+file (the first occurrence wins), the ignored source columns as `idgap_extra` JSON and a
+stable `idgap_row_hash` of everything stored, which decides updated vs unchanged later.
+"""
 
 from __future__ import annotations
 
-import polars as pl
+import hashlib
 
-from idgap.intake.contract import TableSpec
+import polars as pl
+import sqlalchemy as sa
+
+from idgap.intake.contract import LEADS, TableSpec
 from idgap.intake.dates import parse_date, parse_datetime
 from idgap.store.tables import SOURCE_TABLES
 
+LINE = "_line"
+REASON = "_reason"
+SHOWN_VALUE = 40  # characters of a bad value quoted in a reject reason
+# source date column -> the stored column that holds its parsed value
+PARSED_AS = {"lead_created_at": "lead_created_at", "date_file": "activity_date"}
+WHOLE_NUMBERS = {"summary_daily": ("count_orders_completed", "sum_work_time_seconds")}
+
+
+def with_lines(raw: pl.DataFrame) -> pl.DataFrame:
+    """Number the rows as the user sees them in the file: the header is line 1."""
+    return raw.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def _col(df: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in df.columns else pl.lit(None, dtype=pl.Utf8)
+
+
+def _whole_number(e: pl.Expr) -> pl.Expr:
+    """'12' and '12.0' are 12; '12.5' and 'x' are null."""
+    f = e.cast(pl.Float64, strict=False)
+    return pl.when(f == f.round(0)).then(f.cast(pl.Int64, strict=False))
+
 
 def _derive(df: pl.DataFrame, table: str) -> pl.DataFrame:
-    """Parsed and derived columns of each source table (lead id rule, lead date, ...)."""
-    if table == "module_ct_cabinet_leads":
-        return df.with_columns(
-            lead_id=pl.coalesce(pl.col("external_id"), pl.col("id")),
+    """Stored columns computed from source columns (SPEC §2)."""
+    if table == LEADS:
+        df = df.with_columns(
+            lead_id=pl.coalesce(_col(df, "external_id"), _col(df, "id")),
             lead_created_at=parse_datetime(pl.col("lead_created_at")),
-        ).with_columns(lead_date=pl.col("lead_created_at").dt.date())
+        )
+        return df.with_columns(lead_date=pl.col("lead_created_at").dt.date())
     if table == "summary_daily":
         return df.with_columns(
             activity_date=parse_date(pl.col("date_file")),
-            count_orders_completed=pl.col("count_orders_completed").cast(pl.Int64, strict=False),
-            sum_work_time_seconds=pl.col("sum_work_time_seconds")
-            .cast(pl.Int64, strict=False)
-            .fill_null(0)
-            if "sum_work_time_seconds" in df.columns
-            else pl.lit(0, dtype=pl.Int64),
+            count_orders_completed=_whole_number(pl.col("count_orders_completed")),
+            sum_work_time_seconds=_whole_number(_col(df, "sum_work_time_seconds")).fill_null(0),
         )
     if table == "module_ct_scouting_daily":
         return df.with_columns(registration_date=parse_date(pl.col("registration_date")))
@@ -33,69 +61,117 @@ def _derive(df: pl.DataFrame, table: str) -> pl.DataFrame:
     return df
 
 
-def _reason(raw: pl.DataFrame, spec: TableSpec) -> pl.Expr:
-    """The first problem of a row, or null; checked in the order a user would fix them."""
-    conds: list[tuple[pl.Expr, str]] = []
-    for k in spec.key:
-        if k == "lead_id":
-            conds.append((pl.col(k).is_null(), "missing key: external_id and id are both empty"))
-        elif k in raw.columns:
-            conds.append((pl.col(k).is_null(), f"missing key {k}"))
-    conds += _date_checks(raw, spec)
-    if spec.table == "summary_daily":
-        conds.append(
-            (
-                pl.col("count_orders_completed").is_null(),
-                "count_orders_completed is not a whole number",
-            )
-        )
-    expr: pl.Expr = pl.lit(None, dtype=pl.Utf8)
-    for cond, msg in reversed(conds):
-        expr = pl.when(cond).then(pl.lit(msg)).otherwise(expr)
-    return expr
+def _quoted(name: str) -> pl.Expr:
+    return pl.format("'{}'", pl.col(name).str.slice(0, SHOWN_VALUE))
 
 
-def _date_checks(raw: pl.DataFrame, spec: TableSpec) -> list[tuple[pl.Expr, str]]:
-    target = {"lead_created_at": "lead_created_at", "date_file": "activity_date"}
-    out = []
-    for c in spec.dates:
-        if c not in raw.columns:
-            continue
-        parsed = target.get(c, c)
-        raw_present = pl.col(f"_raw_{c}").is_not_null()
-        if c in spec.required_dates:
-            out.append((~raw_present, f"missing {c}"))
-        out.append((raw_present & pl.col(parsed).is_null(), f"unparsable date in {c}"))
+def too_long(
+    raw: pl.DataFrame, table: sa.Table, source_of: dict[str, str] | None = None
+) -> list[tuple[pl.Expr, pl.Expr]]:
+    """Values longer than their stored column (PostgreSQL would refuse the whole batch)."""
+    out: list[tuple[pl.Expr, pl.Expr]] = []
+    for col in table.columns:
+        source = (source_of or {}).get(col.name, col.name)
+        length = getattr(col.type, "length", None)
+        if source in raw.columns and isinstance(col.type, sa.String) and length:
+            bad = pl.col(source).str.len_chars() > length
+            out.append((bad, pl.lit(f"{source} is longer than {length} characters")))
     return out
 
 
+def row_problems(raw: pl.DataFrame, spec: TableSpec) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(condition on the raw text columns, reason), in the order a user would fix them."""
+    out: list[tuple[pl.Expr, pl.Expr]] = []
+    if spec.table == LEADS:
+        empty = _col(raw, "external_id").is_null() & _col(raw, "id").is_null()
+        out.append((empty, pl.lit("missing key: external_id and id are both empty")))
+    for k in spec.key if spec.table != LEADS else ():
+        source = "date_file" if k == "activity_date" else k
+        if source in raw.columns:
+            out.append((pl.col(source).is_null(), pl.lit(f"missing key {source}")))
+    for c in spec.required_values:
+        if c in raw.columns and c not in spec.key:
+            out.append((pl.col(c).is_null(), pl.lit(f"missing {c}")))
+    for c in spec.dates:
+        if c in raw.columns:
+            bad = pl.col(c).is_not_null() & parse_date(pl.col(c)).is_null()
+            out.append((bad, pl.format(f"unparsable date in {c}: {{}}", _quoted(c))))
+    for c in WHOLE_NUMBERS.get(spec.table, ()):
+        if c in raw.columns:
+            bad = pl.col(c).is_not_null() & _whole_number(pl.col(c)).is_null()
+            out.append((bad, pl.format(f"{c} is not a whole number: {{}}", _quoted(c))))
+    if spec.table in SOURCE_TABLES:
+        out += too_long(raw, SOURCE_TABLES[spec.table])
+    return out
+
+
+def first_problem(
+    raw: pl.DataFrame, spec: TableSpec, more: list[tuple[pl.Expr, pl.Expr]] | None = None
+) -> pl.Expr:
+    expr: pl.Expr = pl.lit(None, dtype=pl.Utf8)
+    for cond, reason in reversed(row_problems(raw, spec) + (more or [])):
+        expr = pl.when(cond).then(reason).otherwise(expr)
+    return expr
+
+
+def split_duplicates(
+    good: pl.DataFrame, key: tuple[str, ...], shown: tuple[str, ...] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """-> (first occurrence of each key, later occurrences with a reject reason); order kept."""
+    good = good.with_columns(pl.col(LINE).min().over(list(key)).alias("_first"))
+    names = shown or key
+    described = pl.concat_str(
+        [pl.format(f"{n}={{}}", pl.col(k).cast(pl.Utf8)) for n, k in zip(names, key, strict=True)],
+        separator=", ",
+    )
+    dups = good.filter(pl.col(LINE) != pl.col("_first")).with_columns(
+        pl.format("duplicate key {} (first at line {})", described, pl.col("_first")).alias(REASON)
+    )
+    return good.filter(pl.col(LINE) == pl.col("_first")).drop("_first"), dups.drop("_first")
+
+
+def stable_hash(df: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """md5 of the row's values: stable across processes and Polars versions (unlike .hash)."""
+    joined = df.select(
+        pl.concat_str(
+            [pl.col(c).cast(pl.Utf8).fill_null("\x00") for c in columns], separator="\x1f"
+        )
+    ).to_series()
+    return pl.Series(
+        "idgap_row_hash",
+        [hashlib.md5(v.encode(), usedforsecurity=False).hexdigest() for v in joined.to_list()],
+        dtype=pl.Utf8,
+    )
+
+
+def extra_json(df: pl.DataFrame, extra: list[str]) -> pl.Expr:
+    if not extra:
+        return pl.lit(None, dtype=pl.Utf8).alias("idgap_extra")
+    return pl.struct(sorted(extra)).struct.json_encode().alias("idgap_extra")
+
+
 def prepare(raw: pl.DataFrame, spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """-> (rows for the table with idgap_extra and idgap_row_hash, rejects line/reason/raw)."""
+    """Text frame -> (stored rows with idgap_extra, idgap_row_hash and _line; rejects).
+
+    Rejects carry `_line`, `_reason` and the raw source columns.
+    """
     table = SOURCE_TABLES[spec.table]
-    raw = raw.with_row_index("_line", offset=2)  # header is line 1
-    present = [c for c in spec.dates if c in raw.columns]
-    derived = _derive(raw.with_columns(pl.col(c).alias(f"_raw_{c}") for c in present), spec.table)
-    derived = derived.with_columns(_reason=_reason(raw, spec))
-    bad = derived.filter(pl.col("_reason").is_not_null())
-    good = derived.filter(pl.col("_reason").is_null())
-    # a key seen twice in one file: the first wins, later ones are kept as rejects
-    first_line = good.group_by(list(spec.key)).agg(pl.col("_line").min().alias("_first"))
-    good = good.join(first_line, on=list(spec.key), nulls_equal=True)
-    dups = good.filter(pl.col("_line") != pl.col("_first")).with_columns(
-        _reason=pl.format("duplicate key (first at line {})", pl.col("_first"))
+    raw = with_lines(raw)
+    checked = raw.with_columns(first_problem(raw, spec).alias(REASON))
+    bad = checked.filter(pl.col(REASON).is_not_null())
+    good = _derive(checked.filter(pl.col(REASON).is_null()), spec.table)
+    shown = ("driver_id", "date") if spec.table == "summary_daily" else None
+    good, dups = split_duplicates(good, spec.key, shown)
+    rejects = (
+        pl.concat([bad.select(LINE, REASON), dups.select(LINE, REASON)])
+        .join(raw, on=LINE)
+        .sort(LINE)
     )
-    good = good.filter(pl.col("_line") == pl.col("_first")).drop("_first")
-    rejects = pl.concat([bad.select("_line", "_reason"), dups.select("_line", "_reason")])
-    rejects = rejects.join(raw, on="_line").sort("_line")
-    table_cols = [c.name for c in table.columns if not c.name.startswith("idgap_")]
-    source_cols = [c for c in raw.columns if c != "_line"]
-    extra = sorted(c for c in source_cols if c not in table_cols)
-    for c in table_cols:
-        if c not in good.columns:
-            good = good.with_columns(pl.lit(None).alias(c))
-    hash_cols = [pl.col(c).cast(pl.Utf8).fill_null("\x00") for c in table_cols + extra]
+    stored = [c.name for c in table.columns if not c.name.startswith("idgap_")]
+    extra = [c for c in raw.columns if c != LINE and c not in stored]
     good = good.with_columns(
-        idgap_row_hash=pl.concat_str(hash_cols, separator="\x1f").hash(seed=3).cast(pl.Utf8),
-        idgap_extra=pl.struct(extra).struct.json_encode() if extra else pl.lit(None, dtype=pl.Utf8),
-    )
-    return good.select(*table_cols, "idgap_extra", "idgap_row_hash", "_line"), rejects
+        [pl.lit(None, dtype=pl.Utf8).alias(c) for c in stored if c not in good.columns]
+    ).with_columns(extra_json(good, extra))
+    good = good.select(*stored, "idgap_extra", LINE)
+    hashed = sorted(stored) + ["idgap_extra"]
+    return good.with_columns(stable_hash(good, hashed)), rejects

@@ -5,17 +5,28 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+LISTED = 50  # rejects and warnings listed in a report; all rejects are in import_rejects
+
 
 @dataclass
 class TableReport:
     table: str
     file: str
-    loaded: int = 0
-    updated: int = 0
+    loaded: int = 0  # new keys
+    updated: int = 0  # known keys whose row changed
     unchanged: int = 0
     rejected: int = 0
-    rejects: list[dict[str, Any]] = field(default_factory=list)  # first 50: line, reason
-    warnings: list[str] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)  # first LISTED: line, reason
+    warned: int = 0  # rows loaded with a warning (e.g. a legacy link to an unknown lead)
+    warnings: list[str] = field(default_factory=list)  # first LISTED
+
+    @property
+    def rows(self) -> int:
+        return self.loaded + self.updated + self.unchanged + self.rejected
+
+    def warn(self, messages: list[str]) -> None:
+        self.warned += len(messages)
+        self.warnings.extend(messages[: max(LISTED - len(self.warnings), 0)])
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -24,8 +35,11 @@ class TableReport:
 @dataclass
 class ImportReport:
     tables: list[TableReport] = field(default_factory=list)
-    ignored_files: list[str] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)  # present but not in the contract
     run_id: int | None = None
+
+    def table(self, name: str) -> TableReport:
+        return next(t for t in self.tables if t.table == name)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,62 +1,74 @@
-"""Import use cases: a directory, one file, an uploaded file, or the park's own database."""
+"""Import use cases: a directory, one file, an uploaded file, a frame, or the park's database.
+
+Every input is validated whole first (encoding, headers, at least one row), so a refused file
+writes nothing at all, not even the other files of the same directory. Then each table loads
+in its own transaction, in contract order (sources before the legacy identity tables), and
+the per-lead gap status of the leads it touched is refreshed in that same transaction.
+Each import records a `runs` row (kind "import") whose stats are the report.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 
 from idgap.config import Settings
 from idgap.errors import InputError
-from idgap.intake.contract import ALL, LEGACY, SOURCES, TableSpec, table_for_file
+from idgap.intake.contract import ALL, LEADS, LOAD_ORDER, Source, spec_for, table_for_file
+from idgap.intake.csv_reader import clean_frame, read_csv_bytes, read_csv_file
 from idgap.intake.legacy import LOADERS
-from idgap.intake.prepare import prepare
-from idgap.intake.reading import read_csv_text
-from idgap.intake.report import ImportReport, TableReport
-from idgap.intake.upsert import upsert_rows
-from idgap.store.db import make_engine
+from idgap.intake.prepare import LINE, prepare, with_lines
+from idgap.intake.report import LISTED, ImportReport, TableReport
+from idgap.intake.upsert import record_rejects, upsert_source
 from idgap.store.tables import identity_links, runs
 
-LOAD_ORDER = [*SOURCES, *LEGACY]  # sources first, so legacy links can see their leads
-
-
-def _spec(table: str | None, file_name: str) -> TableSpec:
-    name = table or table_for_file(file_name)
-    if name is None:
-        raise InputError(
-            f"{file_name}: cannot tell which table this is; "
-            f"pass --table with one of {', '.join(ALL)}"
-        )
-    if name not in ALL:
-        raise InputError(f"unknown table {name!r}; choose one of {', '.join(ALL)}")
-    return ALL[name]
+PRECISE_REFRESH_UP_TO = 20_000  # touched drivers/persons; beyond, refresh every lead at once
+IN_CHUNK = 5_000
 
 
 def import_path(
-    engine: sa.Engine, path: Path, *, table: str | None = None, now: dt.datetime, settings: Settings
+    engine: sa.Engine,
+    path: Path | str,
+    *,
+    table: str | None = None,
+    now: dt.datetime,
+    settings: Settings,
+    triggered_by: str = "cli",
 ) -> ImportReport:
-    """Import a directory (whichever contract files it holds) or one file."""
+    """A directory (whichever contract files it holds) or one file (`table` or its name)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
     report = ImportReport()
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file())
-        chosen = {table_for_file(p.name): p for p in files if table_for_file(p.name)}
-        report.ignored_files = [p.name for p in files if not table_for_file(p.name)]
-        if not chosen:
-            raise InputError(
-                f"{path}: no known file ({', '.join(s.file_name for s in ALL.values())})"
-            )
-        frames = [
-            (ALL[t], p.name, read_csv_text(p, ALL[t])) for t in LOAD_ORDER if (p := chosen.get(t))
-        ]
+        if table:
+            raise InputError("--table applies to a single file, not to a directory")
+        sources, report.ignored_files = _directory_sources(path)
     else:
-        spec = _spec(table, path.name)
-        frames = [(spec, path.name, read_csv_text(path, spec))]
-    return _load(engine, frames, report, now=now, settings=settings)
+        spec = spec_for(table, path.name)
+        sources = [Source(spec, path.name, read_csv_file(path, spec))]
+    params = {"path": str(path), "table": table}
+    return _load(
+        engine, sources, report, now=now, settings=settings, by=triggered_by, params=params
+    )
+
+
+def _directory_sources(path: Path) -> tuple[list[Source], list[str]]:
+    files = sorted(p for p in path.iterdir() if p.is_file())
+    known = {name: p for p in files if (name := table_for_file(p.name))}
+    ignored = [p.name for p in files if not table_for_file(p.name)]
+    if not known:
+        expected = ", ".join(spec.file_name for spec in ALL.values())
+        raise InputError(f"{path}: none of the contract files found (expected {expected})")
+    # read and validate every file before loading any
+    sources = [Source(ALL[t], known[t].name, read_csv_file(known[t], ALL[t])) for t in known]
+    return sources, ignored
 
 
 def import_bytes(
@@ -64,133 +76,201 @@ def import_bytes(
     data: bytes,
     *,
     file_name: str,
-    table: str,
+    table: str | None,
     now: dt.datetime,
     settings: Settings,
+    triggered_by: str = "api",
 ) -> ImportReport:
-    """An uploaded file (the API's upload-csv)."""
-    spec = _spec(table, file_name)
+    """An uploaded file (the API's and the web page's upload-csv)."""
+    spec = spec_for(table, file_name)
+    source = Source(spec, file_name, read_csv_bytes(data, spec, name=file_name))
+    params = {"file": file_name, "table": spec.table}
     return _load(
-        engine,
-        [(spec, file_name, read_csv_text(file_name, spec, data))],
-        ImportReport(),
-        now=now,
-        settings=settings,
+        engine, [source], ImportReport(), now=now, settings=settings, by=triggered_by, params=params
     )
 
 
 def import_frame(
     engine: sa.Engine,
     table_name: str,
-    df: pl.DataFrame,
+    df_all_utf8: pl.DataFrame,
     *,
     file_name: str,
     now: dt.datetime,
     settings: Settings,
 ) -> TableReport:
-    spec = _spec(table_name, file_name)
-    text = df.with_columns(pl.all().cast(pl.Utf8))
-    return _load(
-        engine, [(spec, file_name, text)], ImportReport(), now=now, settings=settings
-    ).tables[0]
+    """A frame already in memory (e.g. a generated park), validated exactly like a file."""
+    spec = spec_for(table_name, file_name)
+    text = df_all_utf8.with_columns(pl.all().cast(pl.Utf8))
+    source = Source(spec, file_name, clean_frame(text, spec, name=file_name))
+    report = _load(
+        engine, [source], ImportReport(), now=now, settings=settings, by="frame",
+        params={"file": file_name, "table": spec.table},
+    )  # fmt: skip
+    return report.tables[0]
 
 
 def import_from_db(
-    engine: sa.Engine, source_url: str, *, now: dt.datetime, settings: Settings
+    engine: sa.Engine,
+    source_url: str,
+    *,
+    now: dt.datetime,
+    settings: Settings,
+    source_schema: str | None = None,
+    canon_schema: str = "canon",
+    triggered_by: str = "cli",
 ) -> ImportReport:
-    """Read the source tables (schema public) and the reference's canon tables from a database."""
-    source = make_engine(source_url, upgrade_schema=False)
-    frames = []
-    with source.connect() as conn:
-        insp = sa.inspect(conn)
-        for name in LOAD_ORDER:
-            schema = "canon" if name in LEGACY else None
-            if schema and schema not in insp.get_schema_names():
-                continue
-            if not insp.has_table(name, schema=schema):
-                continue
-            t = sa.Table(name, sa.MetaData(), autoload_with=conn, schema=schema)
-            rows = conn.execute(sa.select(t)).all()
-            df = pl.DataFrame(
-                [[None if v is None else str(v) for v in r] for r in rows],
-                schema={c.name: pl.Utf8 for c in t.columns},
-                orient="row",
-            )
-            if df.height:
-                frames.append((ALL[name], f"db:{schema or 'public'}.{name}", df))
-    source.dispose()
-    if not frames:
-        raise InputError(f"{source.url.render_as_string()}: none of the source tables were found")
-    return _load(engine, frames, ImportReport(), now=now, settings=settings)
+    """The source tables (default schema) and canon identity tables of a PostgreSQL database."""
+    from idgap.intake.from_db import read_database
+
+    sources, skipped = read_database(
+        source_url, source_schema=source_schema, canon_schema=canon_schema
+    )
+    report = ImportReport(ignored_files=skipped)
+    params = {"source": sa.make_url(source_url).render_as_string(hide_password=True)}
+    return _load(
+        engine, sources, report, now=now, settings=settings, by=triggered_by, params=params
+    )
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+StatusRefresher = Callable[..., int]
+
+
+def _status_refresher() -> StatusRefresher | None:
+    """`idgap.gaps.status.refresh_lead_status`, or None while that module does not exist."""
+    try:
+        from idgap.gaps.status import refresh_lead_status
+    except ModuleNotFoundError as exc:
+        if exc.name in ("idgap.gaps", "idgap.gaps.status"):
+            return None
+        raise
+    return refresh_lead_status
 
 
 def _load(
-    engine: sa.Engine, frames: list, report: ImportReport, *, now: dt.datetime, settings: Settings
+    engine: sa.Engine,
+    sources: list[Source],
+    report: ImportReport,
+    *,
+    now: dt.datetime,
+    settings: Settings,
+    by: str,
+    params: dict[str, Any],
 ) -> ImportReport:
-    from idgap.gaps.status import refresh_lead_status
-
-    with engine.begin() as conn:
-        report.run_id = conn.execute(
-            runs.insert()
-            .values(kind="import", status="running", started_at=now, triggered_by="import")
-            .returning(runs.c.id)
-        ).scalar_one()
+    started = time.perf_counter()
+    report.run_id = _start_run(engine, now=now, by=by, params=params)
+    refresh = _status_refresher()
     try:
-        for spec, file_name, df in frames:
-            with engine.begin() as conn:  # one transaction per file
-                if spec.table in LEGACY:
-                    rep = TableReport(spec.table, file_name)
-                    people = LOADERS[spec.table](conn, df, rep, now)
-                    leads: list[str] | None = _leads_of(conn, people)
-                else:
-                    rows, rejects = prepare(df, spec)
-                    rep, touched = upsert_rows(
-                        conn,
-                        spec,
-                        rows,
-                        rejects,
-                        file_name=file_name,
-                        run_id=report.run_id,
-                        now=now,
-                    )
-                    leads = (
-                        touched
-                        if spec.table == "module_ct_cabinet_leads"
-                        else _leads_for_table(conn, spec.table, touched)
-                    )
-                if leads is None or leads:
-                    refresh_lead_status(conn, leads, today=now.date(), settings=settings)
-                report.tables.append(rep)
+        for source in sorted(sources, key=lambda s: LOAD_ORDER.index(s.spec.table)):
+            with engine.begin() as conn:  # one transaction per table
+                rep, leads = _load_one(conn, source, run_id=report.run_id, now=now)
+                if refresh is not None and (leads is None or leads):
+                    refresh(conn, leads, today=now.date(), settings=settings, now=now)
+            report.tables.append(rep)
     except Exception as exc:
-        _finish(engine, report, "failed", now, error=str(exc).splitlines()[0][:500])
+        _finish(engine, report, "failed", now, started, error=_one_line(exc))
         raise
-    _finish(engine, report, "completed", now)
+    _finish(engine, report, "completed", now, started)
     return report
 
 
-def _leads_of(conn: sa.Connection, person_keys: list[str]) -> list[str]:
-    if not person_keys:
-        return []
-    rows = conn.execute(
-        sa.select(identity_links.c.source_pk).where(
-            identity_links.c.source_table == "module_ct_cabinet_leads",
-            identity_links.c.person_key.in_(person_keys),
+def _load_one(
+    conn: sa.Connection, source: Source, *, run_id: int | None, now: dt.datetime
+) -> tuple[TableReport, list[str] | None]:
+    """Load one table; -> its report and the lead ids whose gap status may have moved."""
+    spec = source.spec
+    rep = TableReport(spec.table, source.label)
+    if spec.legacy:
+        raw = with_lines(source.frame)
+        loaded = LOADERS[spec.table](conn, raw, rep, run_id=run_id, now=now)
+        rejects = loaded.rejects.join(raw, on=LINE)
+        record_rejects(conn, rejects, rep, run_id=run_id, now=now, listed=LISTED)
+        return rep, _leads_of_persons(conn, loaded.person_keys)
+    rows, rejects = prepare(source.frame, spec)
+    touched = upsert_source(conn, spec, rows, rep, now=now)
+    record_rejects(conn, rejects, rep, run_id=run_id, now=now, listed=LISTED)
+    if spec.table == LEADS:
+        return rep, touched["lead_id"].to_list()
+    if spec.table in ("drivers", "summary_daily"):
+        return rep, _leads_of_drivers(conn, touched["driver_id"].unique().to_list())
+    return rep, []
+
+
+def _lead_links_where(conn: sa.Connection, person_filter: Callable[[list[str]], Any],
+                      keys: list[str]) -> list[str]:  # fmt: skip
+    lk = identity_links
+    out: list[str] = []
+    for i in range(0, len(keys), IN_CHUNK):
+        stmt = sa.select(lk.c.source_pk).where(
+            lk.c.source_table == LEADS, person_filter(keys[i : i + IN_CHUNK])
         )
-    ).scalars()
-    return list(rows)
+        out.extend(conn.execute(stmt).scalars())
+    return out
 
 
-def _leads_for_table(conn: sa.Connection, table: str, touched: list[str]) -> list[str] | None:
-    """Trips or drivers changed: the gap figures of every lead may move (None = all)."""
-    return None if touched and table in ("summary_daily", "drivers") else []
+def _leads_of_persons(conn: sa.Connection, person_keys: Sequence[str]) -> list[str] | None:
+    keys = list(dict.fromkeys(person_keys))
+    if len(keys) > PRECISE_REFRESH_UP_TO:
+        return None
+    return _lead_links_where(conn, identity_links.c.person_key.in_, keys)
+
+
+def _leads_of_drivers(conn: sa.Connection, driver_ids: list[str]) -> list[str] | None:
+    """Trips or a driver's park changed: the leads of the persons linked to those drivers."""
+    if len(driver_ids) > PRECISE_REFRESH_UP_TO:
+        return None
+    dl = identity_links.alias("dl")
+
+    def of(chunk: list[str]) -> Any:
+        persons = sa.select(dl.c.person_key).where(
+            dl.c.source_table == "drivers", dl.c.source_pk.in_(chunk)
+        )
+        return identity_links.c.person_key.in_(persons)
+
+    return _lead_links_where(conn, of, driver_ids)
+
+
+# --- the run row -------------------------------------------------------------------------------
+
+
+def _start_run(engine: sa.Engine, *, now: dt.datetime, by: str, params: dict[str, Any]) -> int:
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                runs.insert()
+                .values(kind="import", status="running", started_at=now, heartbeat_at=now,
+                        triggered_by=by, params=params)
+                .returning(runs.c.id)
+            ).scalar_one()
+        )  # fmt: skip
 
 
 def _finish(
-    engine: sa.Engine, report: ImportReport, status: str, now: dt.datetime, error: str | None = None
+    engine: sa.Engine,
+    report: ImportReport,
+    status: str,
+    now: dt.datetime,
+    started: float,
+    *,
+    error: str | None = None,
 ) -> None:
+    seconds = time.perf_counter() - started
+    stats = {**report.to_dict(), "seconds": round(seconds, 3)}
     with engine.begin() as conn:
         conn.execute(
             runs.update()
             .where(runs.c.id == report.run_id)
-            .values(status=status, finished_at=now, stats=report.to_dict(), error=error)
+            .values(
+                status=status,
+                finished_at=now + dt.timedelta(seconds=seconds),
+                stats=stats,
+                error=error,
+            )
         )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
