@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from idgap.config import Settings
@@ -37,7 +38,9 @@ def _violations(conn) -> int:
     return no_driver + no_origin
 
 
+@pytest.mark.slow
 def test_kill_9_mid_run_then_rerun(tmp_path):
+    lk = identity_links
     url = f"sqlite:///{tmp_path / 'k.db'}"
     write_park(
         generate_park(leads=3000, drivers=30_000, seed=8, anchor_date=dt.date.today()),
@@ -64,10 +67,23 @@ def test_kill_9_mid_run_then_rerun(tmp_path):
     with engine.connect() as conn:
         partial = conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one()
         assert _violations(conn) == 0  # every committed batch is whole
+        kept = {
+            (t, pk): p
+            for t, pk, p in conn.execute(
+                sa.select(lk.c.source_table, lk.c.source_pk, lk.c.person_key)
+            ).all()
+        }
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     with engine.connect() as conn:
         assert _violations(conn) == 0
+        now_keys = {
+            (t, pk): p
+            for t, pk, p in conn.execute(
+                sa.select(lk.c.source_table, lk.c.source_pk, lk.c.person_key)
+            ).all()
+        }
+        assert all(now_keys[k] == p for k, p in kept.items())  # no person key changed
         assert (
             conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one()
             >= partial

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 
@@ -11,10 +10,12 @@ from idgap.config import Settings
 from idgap.errors import Conflict, InputError, NotFound
 from idgap.gaps.status import refresh_lead_status
 from idgap.identity.origin import ensure_origins
-from idgap.identity.writer import driver_persons
+from idgap.identity.persons import driver_persons, new_person_key, person_row
+from idgap.identity.writer import append_decisions
 from idgap.store.tables import (
     drivers,
     identity_links,
+    identity_origin_history,
     identity_unmatched,
     link_history,
     persons,
@@ -104,17 +105,8 @@ def resolve_unmatched(
             )
         person_key = driver_persons(conn, [driver_id]).get(driver_id)
         if person_key is None:
-            person_key = str(uuid.uuid4())
-            conn.execute(
-                persons.insert().values(
-                    person_key=person_key,
-                    status="active",
-                    confidence="HIGH",
-                    created_at=now,
-                    updated_at=now,
-                    created_by=by,
-                )
-            )
+            person_key = new_person_key()
+            conn.execute(persons.insert().values(person_row(person_key, now=now, by=by)))
             conn.execute(
                 lk.insert().values(
                     person_key=person_key,
@@ -137,21 +129,27 @@ def resolve_unmatched(
         )
     ).first():
         raise NotFound(f"no active person {person_key}")
-    conn.execute(
-        lk.insert().values(
-            person_key=person_key,
-            source_table=q.source_table,
-            source_pk=q.source_pk,
-            snapshot_date=q.snapshot_date,
-            match_rule="MANUAL_RESOLUTION",
-            match_score=100.0,
-            confidence="HIGH",
-            evidence={"driver_id": driver_id, "note": note, "queued_reason": q.reason_code},
-            linked_at=now,
-            linked_by=by,
-        )
-    )
     assert person_key is not None  # set by the driver branch or checked in the person branch
+    decision = _manual_decision(q, driver_id, person_key, note)
+    append_decisions(conn, [decision], run_id=None, now=now, by=by)
+    try:
+        conn.execute(
+            lk.insert().values(
+                person_key=person_key,
+                source_table=q.source_table,
+                source_pk=q.source_pk,
+                snapshot_date=q.snapshot_date,
+                match_rule="MANUAL_RESOLUTION",
+                match_score=100.0,
+                confidence="HIGH",
+                evidence={"driver_id": driver_id, "note": note, "queued_reason": q.reason_code},
+                decision_id=decision["decision_id"],
+                linked_at=now,
+                linked_by=by,
+            )
+        )
+    except sa.exc.IntegrityError:  # linked by someone else between our check and our insert
+        raise Conflict(f"{q.source_pk} is already linked; reload to see its person") from None
     _history(
         conn,
         q.source_table,
@@ -177,6 +175,19 @@ def resolve_unmatched(
         conn, _leads_of(conn, [person_key]), today=now.date(), settings=settings, now=now
     )
     return {"person_key": person_key, "source_pk": q.source_pk, "driver_id": driver_id}
+
+
+def _manual_decision(q: sa.Row, driver_id: str | None, person_key: str, note: str | None) -> dict:
+    """The human decision, appended to match_decisions like every other decision."""
+    return {
+        "source_table": q.source_table, "source_pk": q.source_pk, "outcome": "matched",
+        "driver_id": driver_id, "rule": "MANUAL_RESOLUTION", "score": 100.0, "confidence": "HIGH",
+        "reason_code": "MANUAL_RESOLUTION",
+        "evidence": {"person_key": person_key, "note": note, "queued_reason": q.reason_code,
+                     "queued_decision_id": q.decision_id},
+        "candidates": q.candidates or [], "ruleset": "manual", "ruleset_version": "1",
+        "index_version": q.index_version, "input_hash": q.input_hash,
+    }  # fmt: skip
 
 
 def dismiss_unmatched(
@@ -224,14 +235,28 @@ def merge_persons(
         sa.select(lk.c.source_table, lk.c.source_pk).where(lk.c.person_key == absorb)
     ).all()
     conn.execute(lk.update().where(lk.c.person_key == absorb).values(person_key=keep))
-    for table, pk in moved:
-        _history(conn, table, pk, "move", absorb, keep, by, f"merge: {reason}", now)
+    if moved:
+        conn.execute(
+            link_history.insert(),
+            [
+                {"source_table": t, "source_pk": pk, "action": "move", "person_key_old": absorb,
+                 "person_key_new": keep, "changed_by": by, "reason": f"merge: {reason}",
+                 "changed_at": now}
+                for t, pk in moved
+            ],
+        )  # fmt: skip
     conn.execute(
         persons.update()
         .where(persons.c.person_key == absorb)
         .values(status="merged", merged_into=keep, updated_at=now)
     )
     # the absorbed person keeps its (now link-less) origin row: history, not deletion
+    conn.execute(
+        identity_origin_history.insert().values(
+            person_key=absorb, action="merged", origin_tag_new=None, changed_by=by,
+            change_reason=f"merged into {keep}: {reason}", changed_at=now,
+        )
+    )  # fmt: skip
     ensure_origins(conn, [keep], now=now, run_id=None, changed_by=by, reason=f"merge: {reason}")
     refresh_lead_status(conn, _leads_of(conn, [keep]), today=now.date(), settings=settings, now=now)
     return len(moved)
@@ -257,12 +282,8 @@ def split_link(
     if row is None:
         raise NotFound(f"no link for {source_table}/{source_pk}")
     old = row.person_key
-    new = str(uuid.uuid4())
-    conn.execute(
-        persons.insert().values(
-            person_key=new, status="active", created_at=now, updated_at=now, created_by=by
-        )
-    )
+    new = new_person_key()
+    conn.execute(persons.insert().values(person_row(new, now=now, by=by, confidence=None)))
     conn.execute(
         lk.update()
         .where(lk.c.source_table == source_table, lk.c.source_pk == source_pk)

@@ -14,9 +14,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from idgap.identity.persons import bulk_insert
 from idgap.store.tables import identity_links, identity_origin, identity_origin_history
 
 RULESET_VERSION = "origin-1"
+RULE_TEXT = (
+    "priority cabinet_lead > scout_registration > migration > legacy_external, "
+    "then earliest date, then smallest id"
+)
 TAGS = {
     "module_ct_cabinet_leads": ("cabinet_lead", 4),
     "module_ct_scouting_daily": ("scout_registration", 3),
@@ -86,8 +91,9 @@ def ensure_origins(
             links[pk].append(LinkRef(table, spk, snap))
         current.update({r[0]: tuple(r[1:]) for r in conn.execute(cq)})
     stats = OriginStats()
-    inserts, history = [], []
-    for person, refs in links.items():
+    inserts, updates, history = [], [], []
+    for person in sorted(links):
+        refs = links[person]
         origin = choose_origin(refs)
         if origin is None:
             continue
@@ -101,39 +107,55 @@ def ensure_origins(
             "origin_source_table": origin.source_table,
             "origin_source_id": origin.source_id,
             "origin_date": origin.date,
-            "origin_confidence": 95.0 if origin.tag != "legacy_external" else 50.0,
+            "origin_confidence": 50.0 if origin.tag == "legacy_external" else 95.0,
             "ruleset_version": RULESET_VERSION,
             "decided_by": changed_by,
             "resolution_status": "resolved_auto",
             "updated_at": now,
-            "evidence": {"links": len(refs), "rule": "priority > earliest date > smallest id"},
+            "evidence": {"links": len(refs), "rule": RULE_TEXT},
         }
-        history.append(
-            {
-                "person_key": person,
-                "action": "update" if old else "insert",
-                "origin_tag_old": old[0] if old else None,
-                "origin_source_table_old": old[1] if old else None,
-                "origin_source_id_old": old[2] if old else None,
-                "origin_tag_new": origin.tag,
-                "origin_source_table_new": origin.source_table,
-                "origin_source_id_new": origin.source_id,
-                "changed_by": changed_by,
-                "change_reason": reason,
-                "run_id": run_id,
-                "changed_at": now,
-            }
-        )
+        history.append(_history_row(person, old, new, changed_by, reason, run_id, now))
         if old:
             stats.updated += 1
-            if not dry_run:
-                conn.execute(og.update().where(og.c.person_key == person).values(values))
+            updates.append({**values, "k_person": person})
         else:
             stats.created += 1
             inserts.append({"person_key": person, "created_at": now, **values})
     if not dry_run:
         if inserts:
-            conn.execute(og.insert(), inserts)
+            bulk_insert(conn, og, inserts)
+        if updates:
+            stmt = (
+                og.update()
+                .where(og.c.person_key == sa.bindparam("k_person"))
+                .values({k: sa.bindparam(k) for k in updates[0] if k != "k_person"})
+            )
+            conn.execute(stmt, updates)
         if history:
-            conn.execute(identity_origin_history.insert(), history)
+            bulk_insert(conn, identity_origin_history, history)
     return stats
+
+
+def _history_row(
+    person: str,
+    old: tuple | None,
+    new: tuple,
+    changed_by: str,
+    reason: str,
+    run_id: int | None,
+    now: dt.datetime,
+) -> dict:
+    return {
+        "person_key": person,
+        "action": "update" if old else "insert",
+        "origin_tag_old": old[0] if old else None,
+        "origin_source_table_old": old[1] if old else None,
+        "origin_source_id_old": old[2] if old else None,
+        "origin_tag_new": new[0],
+        "origin_source_table_new": new[1],
+        "origin_source_id_new": new[2],
+        "changed_by": changed_by,
+        "change_reason": reason,
+        "run_id": run_id,
+        "changed_at": now,
+    }

@@ -1,4 +1,13 @@
-"""`run_recovery`: the gap killer. One job, set-based, batched, locked, idempotent."""
+"""`run_recovery`: the gap killer. One job, set-based, batched, locked, idempotent (SPEC §6).
+
+0. bring the persisted driver index up to date (only changed drivers re-normalised);
+1. close holes of existing links: migrations, driver links, missing origins (one transaction);
+2. decide every record without identity that is due (retry rule), in one engine call,
+   claim-window and newest first, `limit` applied after that filtering;
+3. write the decisions in atomic batches (a kill loses at most the batch in flight);
+4. the `runs` row: running -> completed/failed, stats, heartbeat per batch; a run left
+   `running` by a killed process is marked `interrupted` by the next run (we hold the lock).
+"""
 
 from __future__ import annotations
 
@@ -18,12 +27,14 @@ from idgap.errors import JobLocked
 from idgap.gaps.snapshots import record_snapshot
 from idgap.gaps.status import refresh_lead_status
 from idgap.identity.origin import ensure_origins
+from idgap.identity.persons import leads_of_persons
 from idgap.identity.writer import WriteStats, apply_decisions
 from idgap.matching.engine import match_candidates
 from idgap.matching.settings import MatchSettings
-from idgap.recovery.lock import recovery_lock
-from idgap.recovery.repair import link_migrations, repair_driver_links
-from idgap.recovery.sources import driver_index, work_list
+from idgap.recovery.index_store import load_driver_index
+from idgap.recovery.lock import LOCKED_KINDS, recovery_lock
+from idgap.recovery.repair import RepairStats, link_migrations, repair_driver_links
+from idgap.recovery.sources import work_list
 from idgap.store.tables import identity_links, identity_origin, runs
 
 Progress = Callable[[str, int, int], None]
@@ -34,16 +45,52 @@ class RunReport:
     run_id: int | None
     kind: str
     dry_run: bool
-    processed: int = 0
+    processed: int = 0  # records decided in step 2
+    without_identity: int = 0
+    skipped_unchanged: int = 0  # without identity, but nothing changed since their decision
     writes: WriteStats = field(default_factory=WriteStats)
     origins_backfilled: int = 0
     driver_links_repaired: int = 0
     migrations_linked: int = 0
     index_version: str | None = None
+    index_changed: int = 0
+    batches: int = 0
     elapsed_seconds: float = 0.0
 
+    def stats(self) -> dict[str, Any]:
+        """The flat stats stored on the run row."""
+        w = self.writes
+        return {
+            "processed": self.processed,
+            "matched": w.matched,
+            "review": w.review,
+            "unmatched": w.unmatched,
+            "origins_created": w.origins_created + self.origins_backfilled,
+            "driver_links_created": w.driver_links_created + self.driver_links_repaired,
+            "persons_created": w.persons_created,
+            "migrations_linked": self.migrations_linked,
+            "driver_links_repaired": self.driver_links_repaired,
+            "origins_backfilled": self.origins_backfilled,
+            "without_identity": self.without_identity,
+            "skipped_unchanged": self.skipped_unchanged,
+            "skipped_already_linked": w.skipped_already_linked,
+            "index_version": self.index_version,
+            "index_changed": self.index_changed,
+            "batches": self.batches,
+            "elapsed": self.elapsed_seconds,
+            "by_reason": dict(sorted(w.by_reason.items())),
+            "by_rule": dict(sorted(w.by_rule.items())),
+        }
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "dry_run": self.dry_run,
+            **self.stats(),
+            "elapsed_seconds": self.elapsed_seconds,
+            "writes": asdict(self.writes),
+        }
 
 
 def match_settings(settings: Settings) -> MatchSettings:
@@ -55,17 +102,42 @@ def match_settings(settings: Settings) -> MatchSettings:
     )
 
 
-def _mark_interrupted(conn: sa.Connection, now: dt.datetime) -> None:
-    """We hold the lock, so any run still marked running was killed."""
-    conn.execute(
+def mark_interrupted(conn: sa.Connection, now: dt.datetime) -> int:
+    """We hold the lock, so any job run still marked running was killed."""
+    result = conn.execute(
         runs.update()
-        .where(
-            runs.c.status == "running", runs.c.kind.in_(["recover", "match", "backfill_origins"])
-        )
+        .where(runs.c.status == "running", runs.c.kind.in_(LOCKED_KINDS))
         .values(
             status="interrupted", finished_at=now, error="process ended before the run finished"
         )
     )
+    return max(result.rowcount or 0, 0)
+
+
+def start_run(
+    conn: sa.Connection, *, kind: str, now: dt.datetime, triggered_by: str, params: dict
+) -> int:
+    mark_interrupted(conn, now)
+    return conn.execute(
+        runs.insert()
+        .values(kind=kind, status="running", started_at=now, heartbeat_at=now,
+                triggered_by=triggered_by, params=params)
+        .returning(runs.c.id)
+    ).scalar_one()  # fmt: skip
+
+
+def finish_run(
+    engine: sa.Engine, run_id: int | None, *, now: dt.datetime, stats: dict, error: str | None
+) -> None:
+    if run_id is None:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            runs.update()
+            .where(runs.c.id == run_id)
+            .values(status="failed" if error else "completed", finished_at=now,
+                    heartbeat_at=now, stats=stats, error=error)
+        )  # fmt: skip
 
 
 def run_recovery(
@@ -80,57 +152,30 @@ def run_recovery(
     progress: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> RunReport:
+    """Run the job once; raises JobLocked when another run holds the lock."""
     started = time.perf_counter()
     with recovery_lock(engine):
-        now = now_fn()
         report = RunReport(None, kind, dry_run)
         if not dry_run:
             with engine.begin() as conn:
-                _mark_interrupted(conn, now)
-                report.run_id = conn.execute(
-                    runs.insert()
-                    .values(
-                        kind=kind,
-                        status="running",
-                        started_at=now,
-                        heartbeat_at=now,
-                        triggered_by=triggered_by,
-                        params={"limit": limit, "ruleset": settings.ruleset},
-                    )
-                    .returning(runs.c.id)
-                ).scalar_one()
+                params = {"limit": limit, "ruleset": settings.ruleset}
+                report.run_id = start_run(
+                    conn, kind=kind, now=now_fn(), triggered_by=triggered_by, params=params
+                )
             if on_start:  # the run row is committed: callers may now report its id
                 on_start(report.run_id)
         try:
             _run(engine, report, settings=settings, now_fn=now_fn, limit=limit, progress=progress)
         except Exception as exc:
-            if not dry_run:
-                with engine.begin() as conn:
-                    conn.execute(
-                        runs.update()
-                        .where(runs.c.id == report.run_id)
-                        .values(
-                            status="failed",
-                            finished_at=now_fn(),
-                            error=f"{type(exc).__name__}: {exc}"[:500],
-                            stats=report.to_dict(),
-                        )
-                    )
+            report.elapsed_seconds = round(time.perf_counter() - started, 2)
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            finish_run(engine, report.run_id, now=now_fn(), stats=report.stats(), error=error)
             raise
         report.elapsed_seconds = round(time.perf_counter() - started, 2)
         if not dry_run:
             with engine.begin() as conn:
                 record_snapshot(conn, today=now_fn().date())
-                conn.execute(
-                    runs.update()
-                    .where(runs.c.id == report.run_id)
-                    .values(
-                        status="completed",
-                        finished_at=now_fn(),
-                        heartbeat_at=now_fn(),
-                        stats=report.to_dict(),
-                    )
-                )
+            finish_run(engine, report.run_id, now=now_fn(), stats=report.stats(), error=None)
         return report
 
 
@@ -143,76 +188,112 @@ def _run(
     limit: int | None,
     progress: Progress | None,
 ) -> None:
-    dry = report.dry_run
-    # 1. bookkeeping holes first: migrations, driver links and origins of existing links
-    with engine.begin() as conn:
-        now = now_fn()
-        report.migrations_linked = link_migrations(conn, now=now, run_id=report.run_id, dry_run=dry)
-        report.driver_links_repaired = repair_driver_links(
-            conn, now=now, run_id=report.run_id, dry_run=dry
-        )
-        o = ensure_origins(
-            conn,
-            _persons_without_origin(conn),
-            now=now,
-            run_id=report.run_id,
-            changed_by="recovery",
-            reason="missing origin for existing links",
-            dry_run=dry,
-        )
-        report.origins_backfilled = o.created
-        if not dry and (report.migrations_linked or report.driver_links_repaired or o.created):
-            refresh_lead_status(conn, None, today=now.date(), settings=settings, now=now)
-        if dry:
+    if progress:
+        progress("driver index", 0, 1)
+    with engine.begin() as conn:  # a normalised copy of drivers, kept even by a dry run's index
+        index, info = load_driver_index(conn, now=now_fn())
+        if report.dry_run:
             conn.rollback()
-    # 2. re-match what needs it, set-based
+    report.index_version, report.index_changed = info.version, info.n_changed + info.n_removed
+
+    def match(cands: pl.DataFrame) -> pl.DataFrame:
+        return match_candidates(
+            cands, index, ruleset=settings.ruleset, settings=match_settings(settings),
+            index_version=info.version,
+        )  # fmt: skip
+
+    if progress:
+        progress("repairing links and origins", 0, 1)
+    _repair(engine, report, settings=settings, now=now_fn(), match=match)
     with engine.connect() as conn:
-        index, version = driver_index(conn, now=now_fn())
-        conn.commit()
-        work = work_list(
-            conn, version=version, today=now_fn().date(), window_days=settings.claim_window_days
+        today = now_fn().date()
+        wl = work_list(
+            conn, version=info.version, today=today, window_days=settings.claim_window_days
         )
-    report.index_version = version
-    if limit is not None:
-        work = work.head(limit)
+    report.without_identity, report.skipped_unchanged = wl.without_identity, wl.skipped_unchanged
+    work = wl.candidates if limit is None else wl.candidates.head(max(limit, 0))
     report.processed = work.height
     if work.height == 0:
         return
     if progress:
         progress("matching", 0, work.height)
-    decisions = match_candidates(
-        work,
-        index,
-        ruleset=settings.ruleset,
-        settings=match_settings(settings),
-        index_version=version,
-    )
-    # 3. write in atomic batches; a kill loses at most the batch in flight
+    decisions = match(work)
+    _write(engine, report, decisions, settings=settings, now_fn=now_fn, progress=progress)
+
+
+def _repair(
+    engine: sa.Engine,
+    report: RunReport,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    match: Callable[[pl.DataFrame], pl.DataFrame],
+) -> None:
+    """Step 1 in one transaction: migrations, driver links, missing origins, gap status."""
+    rs = RepairStats()
+    with engine.begin() as conn:
+        link_migrations(conn, rs, now=now, run_id=report.run_id)
+        repair_driver_links(conn, rs, match=match, now=now, run_id=report.run_id)
+        people = sorted(set(persons_without_origin(conn)) | rs.persons)
+        o = ensure_origins(
+            conn, people, now=now, run_id=report.run_id, changed_by="recovery",
+            reason="origin for existing links",
+        )  # fmt: skip
+        leads = leads_of_persons(conn, people) if (o.created or o.updated or rs.persons) else []
+        if leads:
+            refresh_lead_status(conn, leads, today=now.date(), settings=settings, now=now)
+        report.migrations_linked = rs.migrations_linked
+        report.driver_links_repaired = rs.driver_links
+        report.origins_backfilled = o.created
+        if report.dry_run:
+            conn.rollback()
+
+
+def _write(
+    engine: sa.Engine,
+    report: RunReport,
+    decisions: pl.DataFrame,
+    *,
+    settings: Settings,
+    now_fn: Callable[[], dt.datetime],
+    progress: Progress | None,
+) -> None:
+    """Atomic batches, each committed with the run's heartbeat.
+
+    A dry run writes every batch in ONE transaction and rolls it back at the end, so its
+    counts are exactly what a real run would write (two leads of one driver in different
+    batches make one person, not two).
+    """
     size = max(settings.recovery_batch_size, 1)
-    for start in range(0, decisions.height, size):
-        batch = decisions.slice(start, size)
-        if dry:
-            _count_only(report.writes, batch)
-        else:
-            with engine.begin() as conn:
-                now = now_fn()
+    dry = engine.connect() if report.dry_run else None
+    try:
+        for start in range(0, decisions.height, size):
+            batch = decisions.slice(start, size)
+            if dry is not None:  # a savepoint-free, growing transaction, never committed
                 report.writes.add(
-                    apply_decisions(conn, batch, run_id=report.run_id, now=now, settings=settings)
+                    apply_decisions(dry, batch, run_id=None, now=now_fn(), settings=settings)
                 )
-                conn.execute(
-                    runs.update().where(runs.c.id == report.run_id).values(heartbeat_at=now)
-                )
-        if progress:
-            progress("writing", min(start + size, decisions.height), decisions.height)
+            else:
+                with engine.begin() as conn:
+                    now = now_fn()
+                    report.writes.add(
+                        apply_decisions(
+                            conn, batch, run_id=report.run_id, now=now, settings=settings
+                        )
+                    )
+                    conn.execute(
+                        runs.update().where(runs.c.id == report.run_id).values(heartbeat_at=now)
+                    )
+            report.batches += 1
+            if progress:
+                progress("writing", min(start + size, decisions.height), decisions.height)
+    finally:
+        if dry is not None:
+            dry.rollback()
+            dry.close()
 
 
-def _count_only(stats: WriteStats, batch: pl.DataFrame) -> None:
-    for outcome, reason in batch.select("outcome", "reason_code").iter_rows():
-        setattr(stats, outcome, getattr(stats, outcome) + 1)
-        stats.by_reason[reason] = stats.by_reason.get(reason, 0) + 1
-
-
-def _persons_without_origin(conn: sa.Connection) -> list[str]:
+def persons_without_origin(conn: sa.Connection) -> list[str]:
     lk, og = identity_links, identity_origin
     q = (
         sa.select(lk.c.person_key)
@@ -240,12 +321,9 @@ def start_background_run(engine: sa.Engine, *, settings: Settings, triggered_by:
     def target() -> None:
         try:
             run_recovery(
-                engine,
-                settings=settings,
-                triggered_by=triggered_by,
+                engine, settings=settings, triggered_by=triggered_by, on_start=on_start,
                 progress=lambda *_: ready.set(),
-                on_start=on_start,
-            )
+            )  # fmt: skip
         except JobLocked as exc:
             failure.append(exc)
         except Exception:  # noqa: BLE001, S110 - the failure is recorded in the run row

@@ -1,118 +1,127 @@
-"""Load what the engine needs from the store: the driver index and the work list."""
+"""Load what the engine needs from the store: candidates of leads and scouting rows.
+
+The work list applies the retry rule (REF §10.3 defect 7): a record without identity is
+decided when it was never decided, or the driver index changed since its latest decision, or
+the record itself changed after it. Nothing is terminal forever, and nothing is re-decided for
+nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 import sqlalchemy as sa
 
+from idgap.identity.persons import CHUNK, LEADS, SCOUTING
 from idgap.matching.candidates import leads_to_candidates, scouting_to_candidates
-from idgap.matching.index import build_driver_index, index_version
 from idgap.store.tables import (
     cabinet_leads,
-    drivers,
     identity_links,
     identity_unmatched,
-    index_versions,
+    match_decisions,
     scouting_daily,
 )
 
-_cache: dict[str, tuple[tuple, pl.DataFrame, str]] = {}
+SOURCES = {
+    LEADS: (cabinet_leads, cabinet_leads.c.lead_id, leads_to_candidates, "lead_date"),
+    SCOUTING: (scouting_daily, scouting_daily.c.id, scouting_to_candidates, "registration_date"),
+}
 
 
-def driver_index(conn: sa.Connection, *, now: dt.datetime) -> tuple[pl.DataFrame, str]:
-    """Normalised drivers + version; rebuilt only when `drivers` changed (cached per process)."""
-    cols = [
-        drivers.c[c]
-        for c in (
-            "driver_id",
-            "park_id",
-            "phone",
-            "license_number",
-            "license_normalized_number",
-            "full_name",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "car_number",
-            "car_normalized_number",
-            "car_brand",
-            "car_model",
-            "hire_date",
+@dataclass
+class WorkList:
+    candidates: pl.DataFrame  # canonical candidates, most urgent first
+    without_identity: int  # records without a link
+    skipped_unchanged: int  # ... of which nothing changed since their latest decision
+
+
+def _frame(rows: list[dict], table: str) -> pl.DataFrame | None:
+    if not rows:
+        return None
+    _, _, to_candidates, date_col = SOURCES[table]
+    df = pl.DataFrame(rows, infer_schema_length=None)
+    return to_candidates(df.with_columns(pl.col(date_col).cast(pl.Date)))
+
+
+def _columns(t: sa.Table) -> list[sa.Column]:
+    return [c for c in t.c if c.name != "idgap_extra"]  # kept source columns: not matched on
+
+
+def _unlinked_query(table: str) -> sa.Select:
+    """Source rows without a link, with their latest decision's index version and time."""
+    t, pk, _, _ = SOURCES[table]
+    lk, u, md = identity_links, identity_unmatched, match_decisions
+    decided = sa.func.coalesce(md.c.decided_at, u.c.updated_at)
+    return (
+        sa.select(*_columns(t), u.c.index_version.label("_iv"), decided.label("_decided"))
+        .select_from(
+            t.outerjoin(lk, sa.and_(lk.c.source_table == table, lk.c.source_pk == pk))
+            .outerjoin(u, sa.and_(u.c.source_table == table, u.c.source_pk == pk))
+            .outerjoin(md, md.c.id == u.c.decision_id)
         )
-    ]
-    marker = tuple(
-        conn.execute(sa.select(sa.func.count(), sa.func.max(drivers.c.idgap_changed_at))).one()
+        .where(lk.c.id.is_(None))
     )
-    key = str(conn.engine.url)
-    if key in _cache and _cache[key][0] == marker:
-        return _cache[key][1], _cache[key][2]
-    raw = pl.DataFrame(
-        conn.execute(sa.select(*cols)).all(),
-        orient="row",
-        schema={c.name: (pl.Date if c.name == "hire_date" else pl.Utf8) for c in cols},
-    )
-    index = build_driver_index(raw)
-    version = index_version(index)
-    if not conn.execute(
-        sa.select(index_versions.c.version).where(index_versions.c.version == version)
-    ).first():
-        conn.execute(
-            index_versions.insert().values(
-                version=version, created_at=now, n_drivers=index.height, n_changed=index.height
-            )
-        )
-    _cache[key] = (marker, index, version)
-    return index, version
 
 
-def work_list(
-    conn: sa.Connection, *, version: str, today: dt.date, window_days: int
-) -> pl.DataFrame:
-    """Leads and scouting rows without identity that are worth deciding (again).
-
-    A queued record is retried only when the driver index changed since its decision or the
-    record itself changed after it (REF §10.3 defect 7: nothing terminal forever, no rework).
-    Newest and inside-the-claim-window first.
-    """
-    frames = []
-    for table, to_cands, date_col in (
-        (cabinet_leads, leads_to_candidates, "lead_date"),
-        (scouting_daily, scouting_to_candidates, "registration_date"),
-    ):
-        lk = identity_links
-        u = identity_unmatched
-        pk = table.c.lead_id if table is cabinet_leads else table.c.id
-        q = (
-            sa.select(table, u.c.index_version.label("_iv"), u.c.updated_at.label("_decided"))
-            .select_from(
-                table.outerjoin(
-                    lk, sa.and_(lk.c.source_table == table.name, lk.c.source_pk == pk)
-                ).outerjoin(u, sa.and_(u.c.source_table == table.name, u.c.source_pk == pk))
-            )
-            .where(lk.c.id.is_(None))
-        )
-        rows = conn.execute(q).mappings().all()
-        if not rows:
-            continue
-        df = pl.DataFrame([dict(r) for r in rows], infer_schema_length=None)
-        due = (
-            pl.col("_iv").is_null()
-            | (pl.col("_iv") != version)
-            | (pl.col("idgap_changed_at") > pl.col("_decided"))
-        )
-        df = df.filter(due)
-        if df.height == 0:
-            continue
-        cands = to_cands(df.with_columns(pl.col(date_col).cast(pl.Date)))
-        frames.append(cands)
+def work_list(conn: sa.Connection, *, version: str, today: dt.date, window_days: int) -> WorkList:
+    """Leads and scouting rows due for a decision; inside-the-window and newest first."""
+    frames, total, skipped = [], 0, 0
+    for table in SOURCES:
+        rows = [dict(r) for r in conn.execute(_unlinked_query(table)).mappings()]
+        total += len(rows)
+        due = [r for r in rows if _is_due(r, version)]
+        skipped += len(rows) - len(due)
+        frame = _frame([_strip(r) for r in due], table)
+        if frame is not None:
+            frames.append(frame)
     if not frames:
-        return pl.DataFrame()
+        return WorkList(pl.DataFrame(), total, skipped)
     out = pl.concat(frames, how="vertical_relaxed")
+    return WorkList(urgent_first(out, today=today, window_days=window_days), total, skipped)
+
+
+def _is_due(row: dict, version: str) -> bool:
+    if row["_iv"] is None or row["_decided"] is None:
+        return True  # never decided
+    if row["_iv"] != version:
+        return True  # the driver index changed since
+    changed, decided = row["idgap_changed_at"], row["_decided"]
+    return _aware(changed) > _aware(decided)  # the record changed since
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _strip(row: dict) -> dict:
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def urgent_first(cands: pl.DataFrame, *, today: dt.date, window_days: int) -> pl.DataFrame:
+    """Leads still inside their claim window first, then newest first (REF §10.3 defect 7)."""
     age = (pl.lit(today) - pl.col("lead_date")).dt.total_days()
     return (
-        out.with_columns(_in_window=age < window_days)
-        .sort(["_in_window", "lead_date"], descending=[True, True], nulls_last=True)
+        cands.with_columns(_in_window=((age >= 0) & (age < window_days)).fill_null(False))
+        .sort(
+            ["_in_window", "lead_date", "source_pk"],
+            descending=[True, True, False],
+            nulls_last=True,
+        )
         .drop("_in_window")
     )
+
+
+def candidates_for(conn: sa.Connection, table: str, pks: Sequence[str]) -> pl.DataFrame | None:
+    """Candidates of specific records of `table` (e.g. lead links whose person lacks a driver)."""
+    if table not in SOURCES or not pks:
+        return None
+    t, pk, _, _ = SOURCES[table]
+    keys = sorted(set(pks))
+    rows: list[dict] = []
+    for i in range(0, len(keys), CHUNK):
+        stmt = sa.select(*_columns(t)).where(pk.in_(keys[i : i + CHUNK]))
+        rows.extend(dict(r) for r in conn.execute(stmt).mappings())
+    return _frame(rows, table)
