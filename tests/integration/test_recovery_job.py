@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
 from idgap.errors import JobLocked
 from idgap.identity import writer
+from idgap.matching.engine import RULESETS
+from idgap.recovery import index_store
 from idgap.recovery import job as job_module
 from idgap.recovery.backfill import run_backfill_origins
 from idgap.recovery.index_store import forget_cache, load_driver_index
@@ -99,6 +102,19 @@ def test_retry_only_when_the_lead_or_the_driver_index_changed(engine):
         )
         assert len(versions) == 2 and versions[0] != versions[1]
         assert invariant_violations(conn) == []
+
+
+def test_a_new_matcher_version_decides_the_open_records_again(engine, monkeypatch):
+    seed(engine)
+    first = recover(engine)
+    assert first.processed > 0
+    later = NOW + dt.timedelta(hours=1)
+    assert recover(engine, now=later).processed == 0
+    monkeypatch.setitem(RULESETS, "idgap", "idgap-next")  # a release with changed rules
+    again = recover(engine, now=later + dt.timedelta(minutes=1))
+    # only the records still without identity are decided again; linked ones never are
+    assert again.processed == first.writes.review + first.writes.unmatched
+    assert recover(engine, now=later + dt.timedelta(minutes=2)).processed == 0
 
 
 def test_limit_counts_only_records_that_need_work_in_window_newest_first(engine):
@@ -301,6 +317,49 @@ def test_driver_index_is_persisted_and_updated_incrementally(engine):
     assert info4.version == info2.version and reread.sort("driver_id").equals(
         second.sort("driver_id")
     )
+
+
+def _set_phone(engine, driver_id: str, phone: str, at: dt.datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            drivers.update()
+            .where(drivers.c.driver_id == driver_id)
+            .values(phone=phone, idgap_row_hash=f"h-{phone}", idgap_changed_at=at)
+        )
+
+
+def test_a_cached_index_is_patched_with_only_the_changed_drivers(engine):
+    add_drivers(engine)
+    forget_cache()
+    with engine.begin() as conn:
+        load_driver_index(conn, now=NOW)
+    _set_phone(engine, "d2", "51900000002", NOW + dt.timedelta(1))
+    with engine.begin() as conn:
+        patched, info = load_driver_index(conn, now=NOW)
+        from_table = index_store._read_table(conn)
+    assert (info.cache, info.n_changed) == ("memory", 1)  # patched, not re-read
+    assert patched.equals(from_table)
+    assert patched.filter(pl.col("driver_id") == "d2")["phone_norm"].item() == "900000002"
+
+
+def test_a_cache_older_than_another_process_update_is_not_trusted(engine):
+    add_drivers(engine)
+    forget_cache()
+    with engine.begin() as conn:
+        load_driver_index(conn, now=NOW)
+    ours = dict(index_store._memory)  # this process's cache: the first version
+    forget_cache()  # another process updates the table meanwhile
+    _set_phone(engine, "d4", "51900000004", NOW + dt.timedelta(1))
+    with engine.begin() as conn:
+        load_driver_index(conn, now=NOW)
+    index_store._memory.update(ours)
+    _set_phone(engine, "d1", "51900000001", NOW + dt.timedelta(2))
+    with engine.begin() as conn:
+        frame, info = load_driver_index(conn, now=NOW)
+        from_table = index_store._read_table(conn)
+    assert info.cache != "memory" and frame.equals(from_table)
+    phones = dict(frame.select("driver_id", "phone_norm").iter_rows())
+    assert (phones["d4"], phones["d1"]) == ("900000004", "900000001")
 
 
 def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(engine):

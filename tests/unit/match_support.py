@@ -66,11 +66,13 @@ def frame_of(*cands: dict) -> pl.DataFrame:
     return pl.DataFrame(list(cands), schema=schema)
 
 
-def decide(cand: dict, index: pl.DataFrame, ruleset: str = "idgap") -> dict:
+def decide(
+    cand: dict, index: pl.DataFrame, ruleset: str = "idgap", *, linked: list[str] | None = None
+) -> dict:
     """The single decision row for one candidate, JSON columns parsed."""
-    row = match_candidates(frame_of(cand), index, ruleset=ruleset, index_version="v").row(
-        0, named=True
-    )
+    row = match_candidates(
+        frame_of(cand), index, ruleset=ruleset, index_version="v", linked_drivers=linked or ()
+    ).row(0, named=True)
     row["evidence"] = json.loads(row["evidence_json"])
     row["candidates"] = json.loads(row["candidates_json"])
     return row

@@ -121,9 +121,23 @@ RULE_TABLE = [
                 "car_number": "ABC123",
                 "full_name": "Juan Carlos Perez",
                 "hire_date": "2024-01-01",
+                "has_person": True,
             }
         ],
         ("matched", "D1", "R3b", 66.0, "MEDIUM"),
+    ),
+    (
+        "R3b: same driver without a person: NO_PERSON_KEY, reported as R3's NO_CANDIDATES",
+        {"plate": "ABC123", "name": "Juan Perez"},
+        [
+            {
+                "driver_id": "D1",
+                "car_number": "ABC123",
+                "full_name": "Juan Carlos Perez",
+                "hire_date": "2024-01-01",
+            }
+        ],
+        ("unmatched", None, "NO_CANDIDATES", None, None),
     ),
     (
         "R3b not run when R3 had a candidate in the window (WEAK_MATCH_ONLY stands)",
@@ -160,7 +174,9 @@ RULE_TABLE = [
     ids=lambda x: x if isinstance(x, str) else "",
 )  # noqa: E501
 def test_ct4_rule_table(case, lead, drivers, expected):
-    d = decide(candidate(**lead), index_of(*drivers), "ct4")
+    linked = [x["driver_id"] for x in drivers if x.get("has_person")]  # a `drivers` link
+    rows = [{k: v for k, v in x.items() if k != "has_person"} for x in drivers]
+    d = decide(candidate(**lead), index_of(*rows), "ct4", linked=linked)
     outcome, driver, code, score, confidence = expected
     assert (d["outcome"], d["driver_id"], d["reason_code"]) == (outcome, driver, code), case
     assert (d["score"], d["confidence"]) == (score, confidence), case
@@ -248,7 +264,29 @@ def test_clause_1_rules_run_only_with_their_inputs_in_reference_order():
     ]
     lead = {"phone_norm": "987654321", "license_norm": None, "plate_norm": None,
             "name_tokens": ["JUAN"], "brand_norm": None, "model_norm": None}  # fmt: skip
-    assert [x.rule for x in rules.run(lead, [], ct4.MatchSettings())] == [Rule.R1_PHONE_EXACT]
+    ran = rules.run(lead, [], ct4.MatchSettings(), frozenset())
+    assert [x.rule for x in ran] == [Rule.R1_PHONE_EXACT]
+
+
+def test_r3b_links_only_a_driver_that_already_has_a_person():
+    """REF §3.3: R3b's driver must already have a `drivers` link, else NO_PERSON_KEY; the
+    final reason is still the first in rule order (§3.5 clause 6), R3's NO_CANDIDATES."""
+    lead = {"phone_norm": None, "license_norm": None, "plate_norm": "ABC123",
+            "name_tokens": ["JUAN", "PEREZ"], "brand_norm": None, "model_norm": None}  # fmt: skip
+    pair = {"driver_id_d": "D1", "plate_exact": True, "target": True, "hire_days": -700,
+            "name_tokens_d": ["JUAN", "CARLOS", "PEREZ"]}  # fmt: skip
+    s = ct4.MatchSettings()
+    alone = ct4.run_rules(lead, [pair], s)
+    assert [(x.rule, x.reason) for x in alone] == [
+        (Rule.R3_PLATE_EXACT_NAME_SIMILAR, Reason.NO_CANDIDATES),
+        (Rule.R3B, Reason.NO_PERSON_KEY),
+    ]
+    assert alone[1].evidence == {"name_similarity": 0.667, "driver_id": "D1"}
+    assert ct4.combine(alone).reason == Reason.NO_CANDIDATES
+    linked = ct4.decide(lead, [pair], s, frozenset({"D1"}))
+    assert (linked.outcome, linked.driver_id, linked.rule, linked.score) == (
+        Outcome.MATCHED, "D1", "R3b", 66.0,
+    )  # fmt: skip
 
 
 def test_ct4_settings_are_recorded_in_the_evidence():

@@ -140,8 +140,10 @@ def lead(
     )
 
 
-def decide(cands, index, ruleset="idgap") -> dict:
-    return match_candidates(cands, index, ruleset=ruleset, index_version="v").row(0, named=True)
+def decide(cands, index, ruleset="idgap", linked=()) -> dict:
+    return match_candidates(
+        cands, index, ruleset=ruleset, index_version="v", linked_drivers=linked
+    ).row(0, named=True)
 
 
 def test_ct4_r1_phone_unique_in_target_park():
@@ -197,8 +199,9 @@ def test_ct4_r3b_finds_plate_outside_hire_window():
             "hire_date": "2024-01-01",
         }
     )
-    d = decide(lead(), ix, "ct4")
+    d = decide(lead(), ix, "ct4", linked=["D1"])  # R3b needs the driver's existing person
     assert (d["driver_id"], d["rule"], d["score"]) == ("D1", "R3b", 100.0)
+    assert decide(lead(), ix, "ct4")["driver_id"] is None  # NO_PERSON_KEY without one
 
 
 def test_no_identifiers_is_no_candidates_and_missing_date_is_missing_keys():

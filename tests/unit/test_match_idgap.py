@@ -275,6 +275,58 @@ def test_name_search_finds_the_driver_among_common_namesakes_by_hire_date():
     assert d["candidates"][0]["driver_id"] == "D1"
 
 
+def test_a_month_crowded_with_namesakes_is_narrowed_by_the_car_model():
+    """More namesakes hired in the lead's hire-month bucket than a block may hold: the name key
+    is combined with the car model too, so the same-model account (its plate changed) is still
+    found among the month's namesakes; without a model the month identifies nobody."""
+    decoys = [
+        {
+            "driver_id": f"X{i:03d}",
+            "full_name": "Manuel Gomez Rojas",
+            "hire_date": f"2026-01-{8 + i % 20:02d}",  # one 30-day bucket, nearer than D1
+            "car_model": "Sentra" if i % 30 == 0 else "Yaris",  # four Sentra, 116 Yaris
+        }
+        for i in range(120)
+    ]
+    own = {
+        "driver_id": "D1",
+        "full_name": "Manuel Gomez Rodriguez",
+        "hire_date": "2026-02-04",
+        "car_model": "Sentra",
+    }
+    ix = index_of(*decoys, own)
+    d = decide(candidate(plate="NEW001", name="Manuel Gomez", model="Nissan Sentra"), ix)
+    shown = [c["driver_id"] for c in d["candidates"]]
+    assert d["outcome"] == "review" and "D1" in shown
+    assert set(shown) <= {"D1", "X000", "X030", "X060", "X090"}  # only same-model namesakes
+    blind = decide(candidate(plate="NEW001", name="Manuel Gomez"), ix)
+    assert "D1" not in [c["driver_id"] for c in blind["candidates"]]
+
+
+def test_deciding_in_slices_gives_the_same_decisions(monkeypatch):
+    from idgap.matching import engine
+
+    ix = index_of(
+        OWN,
+        {"driver_id": "D2", "full_name": "Pedro Rojas", "phone": "911222333"},
+        {"driver_id": "D3", "full_name": NAME, "car_number": "XYZ999", "hire_date": "2025-01-01"},
+    )
+    frame = frame_of(
+        candidate("L1", plate="ABC123", name=NAME),
+        candidate("L2", phone="911222333", name="Pedro Rojas"),
+        candidate("L3", name=NAME, plate="NEW001"),
+        candidate(None, name=NAME),
+        candidate("L5", name="Nadie Conocido"),
+    )
+    for ruleset in ("idgap", "ct4"):
+        whole = match_candidates(frame, ix, ruleset=ruleset, index_version="v")
+        monkeypatch.setattr(engine, "CHUNK", 2)
+        sliced = match_candidates(frame, ix, ruleset=ruleset, index_version="v")
+        monkeypatch.undo()
+        assert sliced.equals(whole)
+        assert whole["outcome"].to_list()[:2] == ["matched", "matched"]
+
+
 TOKENS = ["JUAN", "JAUN", "JUANA", "PEREZ", "PERES", "QUISPE", "QUIPSE", "ROJAS", "ROJA", "ANA"]
 
 

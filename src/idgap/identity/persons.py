@@ -57,6 +57,14 @@ def driver_persons(conn: sa.Connection, driver_ids: Sequence[str]) -> dict[str, 
     return {r[0]: r[1] for r in rows}
 
 
+def linked_driver_ids(conn: sa.Connection) -> list[str]:
+    """Every driver that already belongs to a person (has a `drivers` link)."""
+    lk = identity_links
+    return list(
+        conn.execute(sa.select(lk.c.source_pk).where(lk.c.source_table == DRIVERS)).scalars()
+    )
+
+
 def linked_keys(conn: sa.Connection, table: str, pks: Sequence[str]) -> dict[str, str]:
     """source_pk -> person_key for the records of `table` that already have a link."""
     lk = identity_links

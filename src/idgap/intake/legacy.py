@@ -17,7 +17,6 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.intake.bulk import insert_frame, now_column, read_frame
 from idgap.intake.contract import (
     LEADS,
     LEGACY,
@@ -28,6 +27,7 @@ from idgap.intake.contract import (
 from idgap.intake.dates import parse_date, parse_datetime
 from idgap.intake.prepare import LINE, REASON, first_problem, split_duplicates, too_long
 from idgap.intake.report import LISTED, TableReport
+from idgap.store.bulk import insert_frame, now_column, read_frame
 from idgap.store.tables import (
     cabinet_leads,
     identity_links,

@@ -13,10 +13,10 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.intake.bulk import insert_frame, now_column, read_frame, update_frame
 from idgap.intake.contract import TableSpec
 from idgap.intake.prepare import LINE, REASON
 from idgap.intake.report import TableReport
+from idgap.store.bulk import insert_frame, now_column, read_frame, update_frame
 from idgap.store.tables import SOURCE_TABLES, import_rejects
 
 OLD_HASH = "_old_hash"

@@ -1,16 +1,17 @@
 """The reference rules (REF §3.3-§3.5), reproduced faithfully as the baseline.
 
-Two documented departures, both to isolate the rules in a comparison:
-- both sides use idgap's single normalisation (the reference normalised each side differently,
-  REF §3.1 / §10.3 defect 5);
-- R3b in the reference also demanded that the driver already had a `drivers` link (otherwise
-  `NO_PERSON_KEY`, and it never created a driver link); here R3b yields its driver.
+One documented departure, to isolate the rules in a comparison: both sides use idgap's single
+normalisation (the reference normalised each side differently, REF §3.1 / §10.3 defect 5).
+R3b, as in the reference, only links to a driver that already belongs to a person (a `drivers`
+link); otherwise its result is `NO_PERSON_KEY`. The engine stays pure: the caller passes the
+ids of drivers that have a person (`linked`).
 R4 needs the lead's car brand, which no lead source has (REF §3.3), so it never runs on leads;
 it only scores pairs another block found (there is no car-fingerprint block).
 """
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,7 +19,7 @@ from idgap.matching.model import Decision, Outcome, Reason, Rule
 from idgap.matching.settings import MatchSettings
 from idgap.matching.similarity import ct4_similarity
 
-VERSION = "ct4-2026.01"
+VERSION = "ct4-2026.02"  # .02: R3b needs an existing person (NO_PERSON_KEY)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,9 @@ class Ct4Rules:
 
     rules: tuple[CtRule, ...] = field(default=(R1, R2, R3, R4))
 
-    def run(self, cand: dict, pairs: list[dict], s: MatchSettings) -> list[RuleResult]:
+    def run(
+        self, cand: dict, pairs: list[dict], s: MatchSettings, linked: AbstractSet[str]
+    ) -> list[RuleResult]:
         results = []
         for rule in self.rules:
             if not all(cand.get(col) for col in rule.required):
@@ -152,12 +155,22 @@ class Ct4Rules:
             result = rule.run(cand, pairs, s)
             results.append(result)
             if rule is R3 and result.reason is Reason.NO_CANDIDATES:
-                results.append(R3B.run(cand, pairs, s))
+                results.append(_needs_person(R3B.run(cand, pairs, s), linked))
         return results
 
 
-def run_rules(cand: dict, pairs: list[dict], s: MatchSettings) -> list[RuleResult]:
-    return Ct4Rules().run(cand, pairs, s)
+def _needs_person(result: RuleResult, linked: AbstractSet[str]) -> RuleResult:
+    """R3b links only to an existing person: a driver nobody is linked to is NO_PERSON_KEY."""
+    if result.driver_id is None or result.driver_id in linked:
+        return result
+    evidence = {**(result.evidence or {}), "driver_id": result.driver_id}
+    return RuleResult(result.rule, reason=Reason.NO_PERSON_KEY, evidence=evidence)
+
+
+def run_rules(
+    cand: dict, pairs: list[dict], s: MatchSettings, linked: AbstractSet[str] = frozenset()
+) -> list[RuleResult]:
+    return Ct4Rules().run(cand, pairs, s, linked)
 
 
 def combine(results: list[RuleResult]) -> Decision:
@@ -195,5 +208,8 @@ def _matched(r: RuleResult) -> Decision:
     )
 
 
-def decide(cand: dict, pairs: list[dict], s: MatchSettings) -> Decision:
-    return combine(run_rules(cand, pairs, s))
+def decide(
+    cand: dict, pairs: list[dict], s: MatchSettings, linked: AbstractSet[str] = frozenset()
+) -> Decision:
+    """`linked`: ids of drivers that already belong to a person (R3b's requirement)."""
+    return combine(run_rules(cand, pairs, s, linked))

@@ -8,6 +8,7 @@ blocks produced.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 import orjson
 import polars as pl
@@ -20,6 +21,7 @@ from idgap.matching.normalize import normalize_candidates
 from idgap.matching.settings import MatchSettings
 
 RULESETS = {"ct4": ct4.VERSION, "idgap": scoring.VERSION}
+CHUNK = 20_000  # candidates per slice
 INPUTS = ("phone_norm", "license_norm", "plate_norm", "name_norm", "model_norm")
 
 DECISION_SCHEMA = {
@@ -42,6 +44,7 @@ def match_candidates(
     ruleset: str = "idgap",
     settings: MatchSettings | None = None,
     index_version: str | None = None,
+    linked_drivers: Collection[str] = (),
 ) -> pl.DataFrame:
     """Decide every candidate against the index; see docs/ARCHITECTURE.md for the frames.
 
@@ -52,6 +55,8 @@ def match_candidates(
         ruleset: "idgap" (default) or "ct4" (the reference rules, the baseline).
         settings: thresholds; `MatchSettings()` when omitted.
         index_version: recorded on every decision; computed from `index` when omitted.
+        linked_drivers: ids of drivers that already belong to a person. Only ct4's R3b reads
+            them (the reference linked by R3b only to an existing person).
     """
     if ruleset not in RULESETS:
         raise ValueError(f"unknown ruleset {ruleset!r}; choose one of {sorted(RULESETS)}")
@@ -60,14 +65,29 @@ def match_candidates(
     iv = index_version or compute_index_version(index)
     cands = _prepare(candidates)
     usable = cands.filter(~pl.col("_missing") & ~pl.col("_date_error"))
+    linked = frozenset(linked_drivers)
+    # each candidate is decided on its own pairs, so slices give the same decisions; they
+    # bound the pair frames (and peak memory) whatever the number of candidates
+    decided = pl.concat(
+        [
+            _decide(usable.slice(start, CHUNK), ix, ruleset, s, linked)
+            for start in range(0, max(usable.height, 1), CHUNK)
+        ]
+    )
+    return _assemble(cands, decided, ruleset, iv, s)
+
+
+def _decide(
+    usable: pl.DataFrame, ix: pl.DataFrame, ruleset: str, s: MatchSettings, linked: frozenset[str]
+) -> pl.DataFrame:
     pairs = candidate_pairs(usable, ix, s, by_name=ruleset == "idgap")
     if ruleset == "idgap":
         decided = scoring.decide_frame(usable.select("ci"), pairs, s).with_columns(
             extra_json=pl.col("best_evidence").struct.json_encode()
         )
     else:
-        decided = _ct4_frame(usable, pairs, s)
-    return _assemble(cands, decided.select(list(_DECIDED)), ruleset, iv, s)
+        decided = _ct4_frame(usable, pairs, s, linked)
+    return decided.select(list(_DECIDED))
 
 
 def _prepare(candidates: pl.DataFrame) -> pl.DataFrame:
@@ -89,14 +109,16 @@ def _prepare(candidates: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _ct4_frame(cands: pl.DataFrame, pairs: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
+def _ct4_frame(
+    cands: pl.DataFrame, pairs: pl.DataFrame, s: MatchSettings, linked: frozenset[str]
+) -> pl.DataFrame:
     by_ci: dict[int, list[dict]] = defaultdict(list)
     for p in _dicts(pairs):
         by_ci[p["ci"]].append(p)
     rows = []
     cols = ["ci", *INPUTS, "brand_norm", "name_tokens"]
     for c in _dicts(cands.select(cols)):
-        d = ct4.decide(c, by_ci.get(c["ci"], []), s)
+        d = ct4.decide(c, by_ci.get(c["ci"], []), s, linked)
         rows.append(_decided_row(c["ci"], d))
     return pl.DataFrame(rows, schema=_DECIDED, orient="row")
 

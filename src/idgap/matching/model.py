@@ -20,6 +20,9 @@ class Reason(StrEnum):
     MISSING_KEYS = "MISSING_KEYS"
     INVALID_DATE_FORMAT = "INVALID_DATE_FORMAT"
     OTHER_PARK_ONLY = "OTHER_PARK_ONLY"
+    # ct4's R3b when its driver belongs to no person yet; as in the reference, only a rule
+    # result: the decision reports the first reason in rule order (R3's NO_CANDIDATES)
+    NO_PERSON_KEY = "NO_PERSON_KEY"
 
 
 class Rule(StrEnum):

@@ -26,7 +26,7 @@ from idgap.matching.model import Outcome, Reason, Rule
 from idgap.matching.settings import MatchSettings
 from idgap.matching.similarity import TYPO_MIN
 
-VERSION = "idgap-1.1"
+VERSION = "idgap-1.2"  # 1.2: crowded name months narrowed by car model
 
 
 @dataclass(frozen=True)

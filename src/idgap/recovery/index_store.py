@@ -1,12 +1,16 @@
 """The driver index, persisted: `driver_index` rows + `index_versions`, kept incrementally.
 
 Only drivers whose `idgap_row_hash` changed (or that are new) are re-normalised; removed
-drivers are dropped. The version is the content hash of the whole normalised index
-(`matching.index.index_version`), so equal content always has the same version.
+drivers are dropped. Which ones is decided in SQL (two anti-joins on the primary key), so
+only their ids leave the database. The version is the content hash of the whole normalised
+index (`matching.index.index_version`), so equal content always has the same version; every
+update stamps it with the next `generation`, so the highest generation names the version the
+table holds now.
 
-Loading a million rows back from the database is the slow part, so the frame is also kept in
-this process and, for an SQLite file store, in a Parquet file next to it. Both caches are
-keyed by a cheap marker of the `drivers` and `driver_index` tables and carry their version.
+Reading a million rows back is the slow part, so the frame is also kept in this process and,
+for an SQLite file store, in a Parquet file next to it. A cached frame whose version is the
+table's current one is patched with the changed drivers instead of being read again; one made
+by another process, or before a rolled-back update, is not trusted and the table is read.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import sqlalchemy as sa
 
 from idgap.identity.persons import CHUNK
 from idgap.matching.index import INDEX_COLUMNS, RAW_COLUMNS, build_driver_index, index_version
+from idgap.store.bulk import insert_frame, read_frame
 from idgap.store.db import is_sqlite
 from idgap.store.tables import driver_index, drivers, index_versions
 
@@ -37,26 +42,25 @@ class IndexInfo:
     n_drivers: int
     n_changed: int = 0
     n_removed: int = 0
-    cache: str = "none"  # memory | parquet | none
+    cache: str = "none"  # memory | parquet | none: where the frame came from
 
 
-_memory: dict[str, tuple[tuple, pl.DataFrame, str]] = {}
+@dataclass
+class _Cached:
+    marker: tuple
+    frame: pl.DataFrame
+    version: str
+
+
+_memory: dict[str, _Cached] = {}
 
 
 def _marker(conn: sa.Connection) -> tuple:
+    """Cheap fingerprint of `drivers` and `driver_index`: equal means nothing to do."""
     d, ix = drivers, driver_index
     n, last = conn.execute(sa.select(sa.func.count(), sa.func.max(d.c.idgap_changed_at))).one()
     n_ix = conn.execute(sa.select(sa.func.count()).select_from(ix)).scalar_one()
     return (int(n), str(last), int(n_ix))
-
-
-def _parquet_path(conn: sa.Connection) -> Path | None:
-    if not is_sqlite(conn.engine):
-        return None
-    db = conn.engine.url.database
-    if not db or db == ":memory:" or db.startswith("file:"):
-        return None
-    return Path(f"{db}.driver-index.parquet")
 
 
 def load_driver_index(conn: sa.Connection, *, now: dt.datetime) -> tuple[pl.DataFrame, IndexInfo]:
@@ -66,42 +70,59 @@ def load_driver_index(conn: sa.Connection, *, now: dt.datetime) -> tuple[pl.Data
     """
     key = str(conn.engine.url)
     marker = _marker(conn)
-    cached = _memory.get(key)
-    if cached and cached[0] == marker:
-        return cached[1], IndexInfo(cached[2], cached[1].height, cache="memory")
-    from_file = _read_parquet(conn, marker)
-    if from_file is not None:
-        frame, version = from_file
-        _memory[key] = (marker, frame, version)
-        return frame, IndexInfo(version, frame.height, cache="parquet")
+    mem = _memory.get(key)
+    if mem and mem.marker == marker:
+        return mem.frame, IndexInfo(mem.version, mem.frame.height, cache="memory")
+    current, generation = _current(conn)
+    disk = _read_parquet(conn)
+    if disk and disk.marker == marker and disk.version == current:
+        _memory[key] = disk
+        return disk.frame, IndexInfo(disk.version, disk.frame.height, cache="parquet")
+    base = next((c for c in (mem, disk) if c and c.version == current), None)
     changed, removed = _diff(conn)
-    if changed or removed:
-        _apply(conn, changed, removed)
-    frame = _read_table(conn)
-    version = index_version(frame)
-    _record_version(conn, version, frame.height, len(changed) + len(removed), now)
-    marker = _marker(conn)
-    _memory[key] = (marker, frame, version)
-    _write_parquet(conn, marker, frame, version)
-    return frame, IndexInfo(version, frame.height, len(changed), len(removed))
+    fresh = _apply(conn, changed, removed)
+    if base is not None:
+        gone = pl.Series(changed + removed, dtype=pl.Utf8).implode()
+        kept = base.frame.filter(~pl.col("driver_id").is_in(gone))
+        frame = pl.concat([kept, fresh.select(kept.columns)]).sort("driver_id")
+    else:
+        frame = _read_table(conn)
+    version = index_version(frame) if (changed or removed or base is None) else base.version
+    if version != current:
+        _record_version(conn, version, frame.height, len(changed) + len(removed), now, generation)
+    cached = _Cached(_marker(conn), frame, version)
+    _memory[key] = cached
+    _write_parquet(conn, cached)
+    source = "none" if base is None else ("memory" if base is mem else "parquet")
+    return frame, IndexInfo(version, frame.height, len(changed), len(removed), cache=source)
+
+
+def _current(conn: sa.Connection) -> tuple[str | None, int]:
+    """(version the table holds now, its generation); (None, 0) before the first build."""
+    iv = index_versions
+    row = conn.execute(
+        sa.select(iv.c.version, iv.c.generation)
+        .where(iv.c.generation.is_not(None))
+        .order_by(iv.c.generation.desc())
+        .limit(1)
+    ).first()
+    return (row[0], int(row[1])) if row else (None, 0)
 
 
 def _diff(conn: sa.Connection) -> tuple[list[str], list[str]]:
-    """(new or changed driver ids, removed driver ids) by raw row hash."""
+    """(new or changed driver ids, removed driver ids), by raw row hash, in SQL."""
     d, ix = drivers, driver_index
-    current = pl.DataFrame(
-        conn.execute(sa.select(d.c.driver_id, d.c.idgap_row_hash)).all(),
-        schema={"driver_id": pl.Utf8, "row_hash": pl.Utf8},
-        orient="row",
+    changed = (
+        sa.select(d.c.driver_id)
+        .select_from(d.outerjoin(ix, ix.c.driver_id == d.c.driver_id))
+        .where(sa.or_(ix.c.driver_id.is_(None), ix.c.row_hash != d.c.idgap_row_hash))
     )
-    stored = pl.DataFrame(
-        conn.execute(sa.select(ix.c.driver_id, ix.c.row_hash)).all(),
-        schema={"driver_id": pl.Utf8, "row_hash": pl.Utf8},
-        orient="row",
+    removed = (
+        sa.select(ix.c.driver_id)
+        .select_from(ix.outerjoin(d, d.c.driver_id == ix.c.driver_id))
+        .where(d.c.driver_id.is_(None))
     )
-    changed = current.join(stored, on=["driver_id", "row_hash"], how="anti")["driver_id"]
-    removed = stored.join(current, on="driver_id", how="anti")["driver_id"]
-    return changed.to_list(), removed.to_list()
+    return list(conn.execute(changed).scalars()), list(conn.execute(removed).scalars())
 
 
 def _raw_drivers(conn: sa.Connection, ids: list[str], total: int) -> pl.DataFrame:
@@ -109,82 +130,95 @@ def _raw_drivers(conn: sa.Connection, ids: list[str], total: int) -> pl.DataFram
     cols = [d.c[c] for c in RAW_COLUMNS] + [d.c.idgap_row_hash]
     schema = {c.name: (pl.Date if c.name == "hire_date" else pl.Utf8) for c in cols}
     if len(ids) > FULL_REBUILD_SHARE * max(total, 1):
-        wanted = set(ids)
-        rows = [r for r in conn.execute(sa.select(*cols)).all() if r[0] in wanted]
-    else:
-        rows = []
-        for i in range(0, len(ids), CHUNK):
-            part = ids[i : i + CHUNK]
-            rows.extend(conn.execute(sa.select(*cols).where(d.c.driver_id.in_(part))).all())
-    return pl.DataFrame(rows, schema=schema, orient="row")
+        every = read_frame(conn, sa.select(*cols), schema)
+        return every.filter(pl.col("driver_id").is_in(pl.Series(ids).implode()))
+    parts = [
+        read_frame(conn, sa.select(*cols).where(d.c.driver_id.in_(ids[i : i + CHUNK])), schema)
+        for i in range(0, len(ids), CHUNK)
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def _apply(conn: sa.Connection, changed: list[str], removed: list[str]) -> None:
+def _apply(conn: sa.Connection, changed: list[str], removed: list[str]) -> pl.DataFrame:
+    """Delete the rows of changed and removed drivers, insert the changed ones re-normalised;
+    returns those fresh rows."""
     ix = driver_index
-    total = conn.execute(sa.select(sa.func.count()).select_from(drivers)).scalar_one()
     gone = changed + removed
     stored_n = conn.execute(sa.select(sa.func.count()).select_from(ix)).scalar_one()
-    if len(gone) >= stored_n:
+    if gone and len(gone) >= stored_n:
         conn.execute(ix.delete())
     else:
         for i in range(0, len(gone), CHUNK):
             conn.execute(ix.delete().where(ix.c.driver_id.in_(gone[i : i + CHUNK])))
     if not changed:
-        return
+        return pl.DataFrame(schema=SCHEMA)
+    total = conn.execute(sa.select(sa.func.count()).select_from(drivers)).scalar_one()
     raw = _raw_drivers(conn, changed, total)
     fresh = build_driver_index(raw.drop("idgap_row_hash")).with_columns(
         row_hash=raw["idgap_row_hash"]  # the intake's stable hash: what `_diff` compares
     )
-    rows = fresh.select(list(INDEX_COLUMNS)).to_dicts()
-    for i in range(0, len(rows), 50_000):  # bounded statement memory on a first full build
-        conn.execute(ix.insert(), rows[i : i + 50_000])
+    fresh = fresh.select(list(INDEX_COLUMNS))
+    insert_frame(conn, ix, fresh)
+    return fresh
 
 
 def _read_table(conn: sa.Connection) -> pl.DataFrame:
     cols = [driver_index.c[c] for c in INDEX_COLUMNS]
-    return pl.DataFrame(
-        conn.execute(sa.select(*cols).order_by(driver_index.c.driver_id)).all(),
-        schema=SCHEMA,
-        orient="row",
-    )
+    return read_frame(conn, sa.select(*cols).order_by(driver_index.c.driver_id), SCHEMA)
 
 
 def _record_version(
-    conn: sa.Connection, version: str, n: int, n_changed: int, now: dt.datetime
+    conn: sa.Connection, version: str, n: int, n_changed: int, now: dt.datetime, generation: int
 ) -> None:
+    """Stamp `version` as the table's content with the next generation (A -> B -> A included)."""
     iv = index_versions
+    values = {"created_at": now, "n_drivers": n, "n_changed": n_changed,
+              "generation": generation + 1}  # fmt: skip
     if conn.execute(sa.select(iv.c.version).where(iv.c.version == version)).first() is None:
-        conn.execute(
-            iv.insert().values(version=version, created_at=now, n_drivers=n, n_changed=n_changed)
-        )
+        conn.execute(iv.insert().values(version=version, **values))
+    else:
+        conn.execute(iv.update().where(iv.c.version == version).values(**values))
 
 
-def _read_parquet(conn: sa.Connection, marker: tuple) -> tuple[pl.DataFrame, str] | None:
-    path = _parquet_path(conn)
-    meta = path.with_suffix(".json") if path else None
-    if path is None or meta is None or not path.exists() or not meta.exists():
+def _cache_meta(conn: sa.Connection) -> Path | None:
+    """`<db>.driver-index.json`, naming the Parquet file of one version next to it."""
+    if not is_sqlite(conn.engine):
+        return None
+    db = conn.engine.url.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return Path(f"{db}.driver-index.json")
+
+
+def _read_parquet(conn: sa.Connection) -> _Cached | None:
+    meta = _cache_meta(conn)
+    if meta is None or not meta.exists():
         return None
     try:
         info = json.loads(meta.read_text())
-        if tuple(info["marker"]) != marker:
-            return None
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(meta.with_name(info["file"]))
+        return _Cached(tuple(info["marker"]), frame, str(info["version"]))
     except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
         return None  # a damaged cache is only a slower start
-    return frame, str(info["version"])
 
 
-def _write_parquet(conn: sa.Connection, marker: tuple, frame: pl.DataFrame, version: str) -> None:
-    path = _parquet_path(conn)
-    if path is None:
+def _write_parquet(conn: sa.Connection, cached: _Cached) -> None:
+    """Frame first (one file per version), then the small JSON that names it, each replaced
+    atomically: a kill at any point leaves a JSON naming a complete file."""
+    meta = _cache_meta(conn)
+    if meta is None:
         return
+    name = f"{meta.name.removesuffix('.json')}.{cached.version}.parquet"
     try:
-        tmp = path.with_suffix(".parquet.tmp")
-        frame.write_parquet(tmp)
-        os.replace(tmp, path)
-        path.with_suffix(".json").write_text(
-            json.dumps({"marker": list(marker), "version": version})
-        )
+        tmp = meta.with_name(name + ".tmp")
+        cached.frame.write_parquet(tmp)
+        os.replace(tmp, meta.with_name(name))
+        info = {"marker": list(cached.marker), "version": cached.version, "file": name}
+        meta.with_name(meta.name + ".tmp").write_text(json.dumps(info))
+        os.replace(meta.with_name(meta.name + ".tmp"), meta)
+        for old in meta.parent.glob(f"{meta.name.removesuffix('.json')}.*.parquet"):
+            if old.name != name:
+                old.unlink(missing_ok=True)
     except OSError:
         return  # read-only directory: no cache, same results
 

@@ -27,9 +27,9 @@ from idgap.errors import JobLocked
 from idgap.gaps.snapshots import record_snapshot
 from idgap.gaps.status import refresh_lead_status
 from idgap.identity.origin import ensure_origins
-from idgap.identity.persons import leads_of_persons
+from idgap.identity.persons import leads_of_persons, linked_driver_ids
 from idgap.identity.writer import WriteStats, apply_decisions
-from idgap.matching.engine import match_candidates
+from idgap.matching.engine import RULESETS, match_candidates
 from idgap.matching.settings import MatchSettings
 from idgap.recovery.index_store import load_driver_index
 from idgap.recovery.lock import LOCKED_KINDS, recovery_lock
@@ -195,12 +195,20 @@ def _run(
         if report.dry_run:
             conn.rollback()
     report.index_version, report.index_changed = info.version, info.n_changed + info.n_removed
+    persons_of_drivers: list[str] = []  # what ct4's R3b needs; read before each matching step
 
     def match(cands: pl.DataFrame) -> pl.DataFrame:
         return match_candidates(
             cands, index, ruleset=settings.ruleset, settings=match_settings(settings),
-            index_version=info.version,
+            index_version=info.version, linked_drivers=persons_of_drivers,
         )  # fmt: skip
+
+    def read_linked_drivers() -> None:
+        if settings.ruleset == "ct4":
+            with engine.connect() as conn:
+                persons_of_drivers[:] = linked_driver_ids(conn)
+
+    read_linked_drivers()
 
     if progress:
         progress("repairing links and origins", 0, 1)
@@ -208,8 +216,9 @@ def _run(
     with engine.connect() as conn:
         today = now_fn().date()
         wl = work_list(
-            conn, version=info.version, today=today, window_days=settings.claim_window_days
-        )
+            conn, version=info.version, today=today, window_days=settings.claim_window_days,
+            ruleset_version=RULESETS[settings.ruleset],
+        )  # fmt: skip
     report.without_identity, report.skipped_unchanged = wl.without_identity, wl.skipped_unchanged
     work = wl.candidates if limit is None else wl.candidates.head(max(limit, 0))
     report.processed = work.height
@@ -217,6 +226,7 @@ def _run(
         return
     if progress:
         progress("matching", 0, work.height)
+    read_linked_drivers()  # step 1 may have given drivers a person
     decisions = match(work)
     _write(engine, report, decisions, settings=settings, now_fn=now_fn, progress=progress)
 

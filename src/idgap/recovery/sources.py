@@ -1,9 +1,9 @@
 """Load what the engine needs from the store: candidates of leads and scouting rows.
 
 The work list applies the retry rule (REF §10.3 defect 7): a record without identity is
-decided when it was never decided, or the driver index changed since its latest decision, or
-the record itself changed after it. Nothing is terminal forever, and nothing is re-decided for
-nothing.
+decided when it was never decided, or the driver index or the ruleset version changed since its
+latest decision, or the record itself changed after it. Nothing is terminal forever, and nothing
+is re-decided for nothing.
 """
 
 from __future__ import annotations
@@ -56,7 +56,12 @@ def _unlinked_query(table: str) -> sa.Select:
     lk, u, md = identity_links, identity_unmatched, match_decisions
     decided = sa.func.coalesce(md.c.decided_at, u.c.updated_at)
     return (
-        sa.select(*_columns(t), u.c.index_version.label("_iv"), decided.label("_decided"))
+        sa.select(
+            *_columns(t),
+            u.c.index_version.label("_iv"),
+            md.c.ruleset_version.label("_rv"),
+            decided.label("_decided"),
+        )
         .select_from(
             t.outerjoin(lk, sa.and_(lk.c.source_table == table, lk.c.source_pk == pk))
             .outerjoin(u, sa.and_(u.c.source_table == table, u.c.source_pk == pk))
@@ -66,13 +71,23 @@ def _unlinked_query(table: str) -> sa.Select:
     )
 
 
-def work_list(conn: sa.Connection, *, version: str, today: dt.date, window_days: int) -> WorkList:
-    """Leads and scouting rows due for a decision; inside-the-window and newest first."""
+def work_list(
+    conn: sa.Connection,
+    *,
+    version: str,
+    today: dt.date,
+    window_days: int,
+    ruleset_version: str | None = None,
+) -> WorkList:
+    """Leads and scouting rows due for a decision; inside-the-window and newest first.
+
+    `version` is the driver index's; `ruleset_version` the matcher's (None: not compared).
+    """
     frames, total, skipped = [], 0, 0
     for table in SOURCES:
         rows = [dict(r) for r in conn.execute(_unlinked_query(table)).mappings()]
         total += len(rows)
-        due = [r for r in rows if _is_due(r, version)]
+        due = [r for r in rows if _is_due(r, version, ruleset_version)]
         skipped += len(rows) - len(due)
         frame = _frame([_strip(r) for r in due], table)
         if frame is not None:
@@ -83,11 +98,13 @@ def work_list(conn: sa.Connection, *, version: str, today: dt.date, window_days:
     return WorkList(urgent_first(out, today=today, window_days=window_days), total, skipped)
 
 
-def _is_due(row: dict, version: str) -> bool:
+def _is_due(row: dict, version: str, ruleset_version: str | None) -> bool:
     if row["_iv"] is None or row["_decided"] is None:
         return True  # never decided
     if row["_iv"] != version:
         return True  # the driver index changed since
+    if ruleset_version is not None and row["_rv"] is not None and row["_rv"] != ruleset_version:
+        return True  # decided by another matcher version (or the other ruleset)
     changed, decided = row["idgap_changed_at"], row["_decided"]
     return _aware(changed) > _aware(decided)  # the record changed since
 

@@ -386,6 +386,7 @@ index_versions = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("n_drivers", sa.Integer(), nullable=False),
     sa.Column("n_changed", sa.Integer(), nullable=False),
+    sa.Column("generation", sa.Integer()),  # the highest is what `driver_index` holds now
 )
 
 # --- access ---------------------------------------------------------------------------------
