@@ -173,14 +173,37 @@ def evaluate(
     _print_cases(rep.per_case)
 
 
+CASE_COLUMNS = {  # evaluate's per-case keys -> short headers that fit an 80-column terminal
+    "case": "case", "leads": "leads", "auto_links": "auto", "wrong_links": "wrong",
+    "precision": "precision", "recall": "recall", "review_coverage": "coverage",
+}  # fmt: skip
+RATES = ("precision", "recall", "review_coverage")
+
+
 def _print_cases(per_case: list[dict[str, Any]]) -> None:
-    cols = ("case", "leads", "auto_links", "wrong_links", "precision", "recall", "review_coverage")
     t = Table(title="per case")
-    for c in cols:
-        t.add_column(c, justify="left" if c == "case" else "right")
+    for key, header in CASE_COLUMNS.items():
+        t.add_column(header, justify="left" if key == "case" else "right", no_wrap=key == "case")
     for row in per_case:
-        t.add_row(*(str(row.get(c, "")) for c in cols))
+        # a rate over nothing (no link made, no true driver to find) is shown as a dash
+        undefined = {
+            "precision": row.get("auto_links") == 0,
+            "recall": row.get("with_true_driver") == 0,
+            "review_coverage": row.get("with_true_driver") == 0,
+        }
+        t.add_row(
+            *(
+                "–" if undefined.get(key) else _cell(row.get(key), key in RATES)
+                for key in CASE_COLUMNS
+            )
+        )
     console.print(t)
+
+
+def _cell(value: Any, rate: bool) -> str:
+    if value is None:
+        return ""
+    return f"{value:.1%}" if rate else f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def register(app: typer.Typer) -> None:
