@@ -84,11 +84,10 @@ def link_migrations(
         decisions.append(_direct_decision(mid, driver, evidence))
     insert_persons(conn, new_people)
     append_decisions(conn, decisions, run_id=run_id, now=now, by=BY)
+    decision_of = {d["source_pk"]: d["decision_id"] for d in decisions}
     for link in links:
         if link["source_table"] == MIGRATIONS:
-            link["decision_id"] = next(
-                d["decision_id"] for d in decisions if d["source_pk"] == link["source_pk"]
-            )
+            link["decision_id"] = decision_of[link["source_pk"]]
     insert_links(conn, links, by=BY, run_id=run_id, now=now)
     stats.migrations_linked += len(pending)
     stats.persons.update(owners[p.driver_id] for p in pending)
