@@ -22,7 +22,8 @@ import sqlalchemy as sa
 
 from bench.common import peak_rss_mb, save
 from idgap.config import YEGO_PARK_ID, Settings
-from idgap.identity.writer import WriteStats, apply_decisions
+from idgap.identity.writer import WRITTEN_TABLES, WriteStats, apply_decisions
+from idgap.store.bulk import refresh_statistics, statistics_due
 from idgap.store.db import make_engine
 from idgap.store.tables import cabinet_leads, drivers
 
@@ -87,10 +88,12 @@ def measure(url: str, n: int, batch: int) -> dict:
     settings = Settings(database_url=url, recovery_batch_size=batch)
     total = WriteStats()
     started = time.perf_counter()
-    for i in range(0, n, batch):
+    for k, i in enumerate(range(0, n, batch), start=1):
         with engine.begin() as conn:
             total.add(apply_decisions(conn, frame.slice(i, batch), run_id=None, now=NOW,
                                       settings=settings))  # fmt: skip
+            if statistics_due(k):  # as the recovery job does
+                refresh_statistics(conn, WRITTEN_TABLES)
     elapsed = time.perf_counter() - started
     engine.dispose()
     return {

@@ -12,7 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-BENCHES = ("bench_import", "bench_matching", "bench_splink", "bench_gaps", "bench_api", "bench_web")
+BENCHES = (
+    "bench_import", "bench_matching", "bench_splink", "bench_writes", "bench_gaps", "bench_api",
+    "bench_web",
+)  # fmt: skip
 RESULTS = Path(__file__).parent / "results"
 
 

