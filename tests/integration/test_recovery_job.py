@@ -342,6 +342,25 @@ def test_a_cached_index_is_patched_with_only_the_changed_drivers(engine):
     assert patched.filter(pl.col("driver_id") == "d2")["phone_norm"].item() == "900000002"
 
 
+def test_more_new_drivers_than_indexed_ones_keep_the_indexed_ones(engine):
+    add_drivers(engine)
+    with engine.begin() as conn:
+        first, _ = load_driver_index(conn, now=NOW)
+    forget_cache()  # a new process: the table, not a cached frame, is the base
+    newcomers = [
+        (f"n{i}", SETTINGS.park_id, f"5190000{i:04d}", f"NUEVO CONDUCTOR {i}", f"NEW{i:03d}",
+         "Rio", "2026-11-20")
+        for i in range(first.height + 2)
+    ]  # fmt: skip
+    add_drivers(engine, newcomers, now=NOW + dt.timedelta(1))
+    with engine.begin() as conn:
+        frame, info = load_driver_index(conn, now=NOW)
+        stored = conn.execute(sa.select(sa.func.count()).select_from(driver_index)).scalar_one()
+    assert (info.n_changed, info.n_removed) == (len(newcomers), 0)
+    assert frame.height == stored == first.height + len(newcomers)
+    assert set(first["driver_id"]) <= set(frame["driver_id"])
+
+
 def test_a_cache_older_than_another_process_update_is_not_trusted(engine):
     add_drivers(engine)
     forget_cache()

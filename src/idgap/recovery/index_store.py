@@ -79,15 +79,19 @@ def load_driver_index(conn: sa.Connection, *, now: dt.datetime) -> tuple[pl.Data
         _memory[key] = disk
         return disk.frame, IndexInfo(disk.version, disk.frame.height, cache="parquet")
     base = next((c for c in (mem, disk) if c and c.version == current), None)
-    changed, removed = _diff(conn)
-    fresh = _apply(conn, changed, removed)
-    if base is not None:
+    new, modified, removed = _diff(conn)
+    changed = new + modified
+    fresh, rebuilt = _apply(conn, changed, modified + removed)
+    if rebuilt:  # every row was just written: the fresh rows are the whole table
+        frame = fresh.sort("driver_id")
+    elif base is not None:
         gone = pl.Series(changed + removed, dtype=pl.Utf8).implode()
         kept = base.frame.filter(~pl.col("driver_id").is_in(gone))
         frame = pl.concat([kept, fresh.select(kept.columns)]).sort("driver_id")
     else:
         frame = _read_table(conn)
-    version = index_version(frame) if (changed or removed or base is None) else base.version
+    unchanged_base = base is not None and not (changed or removed)
+    version = base.version if unchanged_base and base is not None else index_version(frame)
     if version != current:
         _record_version(conn, version, frame.height, len(changed) + len(removed), now, generation)
     cached = _Cached(_marker(conn), frame, version)
@@ -109,11 +113,11 @@ def _current(conn: sa.Connection) -> tuple[str | None, int]:
     return (row[0], int(row[1])) if row else (None, 0)
 
 
-def _diff(conn: sa.Connection) -> tuple[list[str], list[str]]:
-    """(new or changed driver ids, removed driver ids), by raw row hash, in SQL."""
+def _diff(conn: sa.Connection) -> tuple[list[str], list[str], list[str]]:
+    """(new, modified, removed) driver ids, by raw row hash, in SQL."""
     d, ix = drivers, driver_index
     changed = (
-        sa.select(d.c.driver_id)
+        sa.select(d.c.driver_id, ix.c.driver_id.is_not(None))
         .select_from(d.outerjoin(ix, ix.c.driver_id == d.c.driver_id))
         .where(sa.or_(ix.c.driver_id.is_(None), ix.c.row_hash != d.c.idgap_row_hash))
     )
@@ -122,7 +126,10 @@ def _diff(conn: sa.Connection) -> tuple[list[str], list[str]]:
         .select_from(ix.outerjoin(d, d.c.driver_id == ix.c.driver_id))
         .where(d.c.driver_id.is_(None))
     )
-    return list(conn.execute(changed).scalars()), list(conn.execute(removed).scalars())
+    rows = conn.execute(changed).all()
+    new = [driver for driver, stored in rows if not stored]
+    modified = [driver for driver, stored in rows if stored]
+    return new, modified, list(conn.execute(removed).scalars())
 
 
 def _raw_drivers(conn: sa.Connection, ids: list[str], total: int) -> pl.DataFrame:
@@ -139,19 +146,19 @@ def _raw_drivers(conn: sa.Connection, ids: list[str], total: int) -> pl.DataFram
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def _apply(conn: sa.Connection, changed: list[str], removed: list[str]) -> pl.DataFrame:
-    """Delete the rows of changed and removed drivers, insert the changed ones re-normalised;
-    returns those fresh rows."""
+def _apply(conn: sa.Connection, changed: list[str], stale: list[str]) -> tuple[pl.DataFrame, bool]:
+    """Delete the `stale` rows (modified or removed drivers), insert the `changed` ones (new or
+    modified) re-normalised; returns (those fresh rows, whether they are now the whole table)."""
     ix = driver_index
-    gone = changed + removed
     stored_n = conn.execute(sa.select(sa.func.count()).select_from(ix)).scalar_one()
-    if gone and len(gone) >= stored_n:
+    rebuilt = len(stale) == stored_n  # every stored row goes (or there were none)
+    if rebuilt and stale:
         conn.execute(ix.delete())
     else:
-        for i in range(0, len(gone), CHUNK):
-            conn.execute(ix.delete().where(ix.c.driver_id.in_(gone[i : i + CHUNK])))
+        for i in range(0, len(stale), CHUNK):
+            conn.execute(ix.delete().where(ix.c.driver_id.in_(stale[i : i + CHUNK])))
     if not changed:
-        return pl.DataFrame(schema=SCHEMA)
+        return pl.DataFrame(schema=SCHEMA), False
     total = conn.execute(sa.select(sa.func.count()).select_from(drivers)).scalar_one()
     raw = _raw_drivers(conn, changed, total)
     fresh = build_driver_index(raw.drop("idgap_row_hash")).with_columns(
@@ -159,7 +166,7 @@ def _apply(conn: sa.Connection, changed: list[str], removed: list[str]) -> pl.Da
     )
     fresh = fresh.select(list(INDEX_COLUMNS))
     insert_frame(conn, ix, fresh)
-    return fresh
+    return fresh, rebuilt
 
 
 def _read_table(conn: sa.Connection) -> pl.DataFrame:
