@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 BENCHES = (
-    "bench_import", "bench_matching", "bench_splink", "bench_writes", "bench_gaps", "bench_api",
-    "bench_web",
+    "bench_import", "bench_matching", "bench_splink", "bench_writes", "bench_recover",
+    "bench_gaps", "bench_api", "bench_web",
 )  # fmt: skip
 RESULTS = Path(__file__).parent / "results"
 
