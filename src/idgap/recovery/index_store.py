@@ -90,14 +90,16 @@ def load_driver_index(conn: sa.Connection, *, now: dt.datetime) -> tuple[pl.Data
         frame = pl.concat([kept, fresh.select(kept.columns)]).sort("driver_id")
     else:
         frame = _read_table(conn)
-    unchanged_base = base is not None and not (changed or removed)
-    version = base.version if unchanged_base and base is not None else index_version(frame)
+    if base is not None and not (changed or removed):
+        version = base.version  # same content: no need to hash a million rows again
+    else:
+        version = index_version(frame)
     if version != current:
         _record_version(conn, version, frame.height, len(changed) + len(removed), now, generation)
     cached = _Cached(_marker(conn), frame, version)
     _memory[key] = cached
     _write_parquet(conn, cached)
-    source = "none" if base is None else ("memory" if base is mem else "parquet")
+    source = "none" if base is None or rebuilt else ("memory" if base is mem else "parquet")
     return frame, IndexInfo(version, frame.height, len(changed), len(removed), cache=source)
 
 
