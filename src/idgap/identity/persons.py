@@ -46,15 +46,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
 
 def driver_persons(conn: sa.Connection, driver_ids: Sequence[str]) -> dict[str, str]:
     """driver_id -> person_key of the person already holding that driver's link."""
-    lk = identity_links
-    rows = in_chunks(
-        conn,
-        lambda k: sa.select(lk.c.source_pk, lk.c.person_key).where(
-            lk.c.source_table == DRIVERS, lk.c.source_pk.in_(k)
-        ),
-        sorted(set(driver_ids)),
-    )
-    return {r[0]: r[1] for r in rows}
+    return linked_keys(conn, DRIVERS, driver_ids)
 
 
 def linked_driver_ids(conn: sa.Connection) -> list[str]:

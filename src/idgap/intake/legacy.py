@@ -97,6 +97,18 @@ def _known_persons(conn: sa.Connection) -> pl.DataFrame:
     return read_frame(conn, stmt, {"person_key": _S}).with_columns(_known=pl.lit(True))
 
 
+def _reject_unknown_persons(
+    conn: sa.Connection, good: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Links and origins must name a person of the registry (or one already stored)."""
+    good = good.join(_known_persons(conn), on="person_key", how="left")
+    return _reject(
+        good,
+        pl.col("_known").is_null(),
+        pl.format("unknown person_key {} (not in identity_registry)", pl.col("person_key")),
+    )
+
+
 def load_registry(
     conn: sa.Connection,
     raw: pl.DataFrame,
@@ -142,12 +154,7 @@ def load_links(
         ~pl.col("source_table").is_in(list(LINK_SOURCE_TABLES)),
         pl.format("unknown source_table '{}'", pl.col("source_table")),
     )
-    good = good.join(_known_persons(conn), on="person_key", how="left")
-    good, r2 = _reject(
-        good,
-        pl.col("_known").is_null(),
-        pl.format("unknown person_key {} (not in identity_registry)", pl.col("person_key")),
-    )
+    good, r2 = _reject_unknown_persons(conn, good)
     stored = read_frame(
         conn,
         sa.select(identity_links.c.source_table, identity_links.c.source_pk,
@@ -226,12 +233,7 @@ def load_origins(
         ~pl.col("origin_tag").is_in(list(ORIGIN_TAG_TABLE)),
         pl.format("unknown origin_tag '{}'", pl.col("origin_tag")),
     )
-    good = good.join(_known_persons(conn), on="person_key", how="left")
-    good, r2 = _reject(
-        good,
-        pl.col("_known").is_null(),
-        pl.format("unknown person_key {} (not in identity_registry)", pl.col("person_key")),
-    )
+    good, r2 = _reject_unknown_persons(conn, good)
     stored = read_frame(
         conn,
         sa.select(identity_origin.c.person_key, identity_origin.c.origin_tag,
