@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from idgap.web.chart import TrendPoint, nice_ceiling, points_from_rows, trend_svg
+from idgap.web.pages.dashboard import breakdown_view, job_view, totals_view
+from idgap.web.pages.login import safe_next
 from idgap.web.render import fmt_money, fmt_pct, url_with
 from idgap.web.review_view import candidate_view, lead_facts
-from idgap.web.routes_auth import safe_next
-from idgap.web.routes_dashboard import breakdown_view, job_view, totals_view
 from idgap.web.session import SessionCodec, csrf_matches, login_session, new_session, role_name
 
 

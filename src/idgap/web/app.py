@@ -7,18 +7,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from idgap.config import Settings
-from idgap.web import (
-    routes_auth,
-    routes_dashboard,
-    routes_detail,
-    routes_ops,
-    routes_review,
-)
 from idgap.web.deps import WebState
+from idgap.web.pages import dashboard, health, lead, login, persons, review, runs, upload
 from idgap.web.render import STATIC_DIR, make_templates
 from idgap.web.session import SessionCodec
 
-ROUTERS = (routes_auth, routes_dashboard, routes_review, routes_detail, routes_ops)
+# one module per page under web/pages/; a new page adds its module here
+ROUTERS = (login, dashboard, review, lead, persons, runs, upload, health)
 
 
 def mount_web(app: FastAPI, settings: Settings, engine: sa.Engine) -> None:

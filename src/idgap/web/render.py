@@ -12,37 +12,17 @@ from urllib.parse import urlencode
 from jinja2 import Undefined
 from starlette.templating import Jinja2Templates
 
+from idgap.web import labels
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
-GAP_REASON_LABEL = {
-    "no_identity": "Sin identidad",
-    "no_driver": "Sin conductor",
-    "no_origin": "Sin origen",
-    "other_origin": "Otro origen",
-    "resolved": "Resuelto",
-}
-RISK_LABEL = {"high": "Alto", "medium": "Medio", "low": "Bajo"}
-REASON_CODE_LABEL = {
-    "NO_CANDIDATES": "Sin candidatos",
-    "WEAK_MATCH_ONLY": "Solo coincidencia débil",
-    "MULTIPLE_CANDIDATES": "Varios candidatos",
-    "MISSING_KEYS": "Faltan datos clave",
-    "INVALID_DATE_FORMAT": "Fecha inválida",
-    "OTHER_PARK_ONLY": "Solo en otro park",
-}
-RUN_STATUS_LABEL = {
-    "running": "en ejecución",
-    "completed": "completada",
-    "failed": "fallida",
-    "interrupted": "interrumpida",
-}
-ALERT_LABEL = {
-    "over_24h_no_identity": "> 24 h sin identidad",
-    "over_7d_unresolved": "> 7 días sin resolver",
-    "other_origin": "Otro origen",
-    "inconsistent_origin": "Origen inconsistente",
-}
+# the templates' names for the label tables (web/labels.py holds every Spanish label)
+GAP_REASON_LABEL = labels.GAP_REASON
+RISK_LABEL = labels.RISK
+REASON_CODE_LABEL = labels.REASON_CODE
+RUN_STATUS_LABEL = labels.RUN_STATUS
+ALERT_LABEL = labels.ALERT
 
 
 def _missing(value: Any) -> bool:
@@ -161,6 +141,9 @@ def make_templates() -> Jinja2Templates:
         datetime=fmt_datetime,
         pretty_json=fmt_json,
         short=short,
+        label=lambda code, kind: labels.label(kind, code),
+        count=labels.count,
+        plural=labels.plural,
     )
     env.globals.update(
         GAP_REASON_LABEL=GAP_REASON_LABEL,

@@ -1,9 +1,8 @@
-"""Lead page, person list and person page (with merge / split forms for admins)."""
+"""Person list and person page (with merge / split forms for admins)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -13,46 +12,10 @@ from idgap.errors import InputError
 from idgap.identity import manual
 from idgap.identity import read as identity
 from idgap.web.deps import Admin, Conn, Csrf, Viewer, flash, page_context, web_state
-from idgap.web.review_view import lead_facts
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 PERSONS_PAGE = 50
-
-
-def trips_per_day(rows: list[dict[str, Any]], window: dict[str, Any] | None) -> list[dict]:
-    """Every day of the claim window with its trips (all the person's drivers) and a bar width."""
-    if not window:
-        return []
-    per_day: dict[dt.date, int] = {}
-    for row in rows:
-        day = row["activity_date"]
-        per_day[day] = per_day.get(day, 0) + int(row.get("count_orders_completed") or 0)
-    start, end = window["start"], window["end_exclusive"]
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
-    peak = max(per_day.values(), default=0)
-    cumulative = 0
-    out = []
-    for day in days:
-        trips = per_day.get(day, 0)
-        cumulative += trips
-        width = 100 * trips // peak if peak else 0
-        out.append({"day": day, "trips": trips, "cumulative": cumulative, "width": width})
-    return out
-
-
-@router.get("/leads/{lead_id}", name="web_lead")
-def lead_page(request: Request, lead_id: str, user: Viewer, conn: Conn) -> Response:
-    lead = identity.get_lead(conn, lead_id, settings=web_state(request).settings)
-    context = page_context(
-        request,
-        user,
-        active="dashboard",
-        lead=lead,
-        facts=lead_facts(lead, {"source_pk": lead_id}),
-        trips=trips_per_day(lead["trips"], lead["window"]),
-    )
-    return web_state(request).templates.TemplateResponse(request, "lead.html", context)
 
 
 @router.get("/personas", name="web_persons")

@@ -1,0 +1,203 @@
+"""Every Spanish word the web shows for a code, and the plurals of the nouns it counts.
+
+Codes stay data everywhere else (store, API, CLI JSON): `no_identity`, `R1_PHONE_EXACT`,
+`module_ct_cabinet_leads`. Only the web layer turns them into words, through `label(kind, code)`,
+so a code without a label shows as a readable fallback ("otro código") instead of raw snake_case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+GAP_REASON = {
+    "no_identity": "Sin identidad",
+    "no_driver": "Sin conductor",
+    "no_origin": "Sin origen",
+    "other_origin": "Otro origen",
+    "resolved": "Resuelto",
+    "unresolved": "Sin resolver",
+}
+RISK = {"high": "Alto", "medium": "Medio", "low": "Bajo"}
+REASON_CODE = {
+    "NO_CANDIDATES": "Sin candidatos",
+    "WEAK_MATCH_ONLY": "Solo coincidencias débiles",
+    "MULTIPLE_CANDIDATES": "Varios candidatos",
+    "MISSING_KEYS": "Faltan datos clave",
+    "INVALID_DATE_FORMAT": "Fecha inválida",
+    "OTHER_PARK_ONLY": "Solo en otro park",
+    "NO_PERSON_KEY": "Sin persona",
+}
+RULE = {
+    "R1_PHONE_EXACT": "Mismo teléfono",
+    "R2_LICENSE_EXACT": "Misma licencia",
+    "R3_PLATE_EXACT_NAME_SIMILAR": "Misma placa y nombre parecido",
+    "R3b": "Placa casi igual y nombre parecido",
+    "R4_CAR_FINGERPRINT_NAME_SIMILAR": "Mismo vehículo y nombre parecido",
+    "IG_SCORED": "Puntaje combinado",
+    "MANUAL_RESOLUTION": "Vínculo manual",
+    "LEGACY": "Importado del sistema anterior",
+}
+OUTCOME = {"matched": "Vinculado", "review": "En revisión", "unmatched": "No vinculado"}
+CONFIDENCE = {"HIGH": "Alta", "MEDIUM": "Media", "LOW": "Baja"}
+RUN_STATUS = {
+    "running": "En ejecución",
+    "completed": "Completada",
+    "failed": "Fallida",
+    "interrupted": "Interrumpida",
+    "no_runs": "Sin ejecuciones",
+}
+RUN_KIND = {
+    "recover": "Recovery",
+    "match": "Matching",
+    "import": "Importación",
+    "backfill_origins": "Orígenes",
+    "import_legacy": "Importación del sistema anterior",
+}
+QUEUE_STATUS = {"OPEN": "Pendiente", "RESOLVED": "Resuelto", "DISMISSED": "Descartado"}
+PERSON_STATUS = {"active": "Activa", "merged": "Fusionada"}
+HEALTH_STATUS = {"OK": "Correcto", "WARNING": "Advertencia", "ERROR": "Error"}
+JOB_STATE = {  # REF §8.1 recovery states
+    "ACTIVO": "Activo",
+    "NO_CONFIGURADO": "No configurado",
+    "SIN_SENAL": "Sin señal",
+    "COMPLETO": "Completo",
+}
+ALERT = {
+    "over_24h_no_identity": "Más de 24 h sin identidad",
+    "over_7d_unresolved": "Más de 7 días sin resolver",
+    "other_origin": "Otro origen",
+    "inconsistent_origin": "Origen inconsistente",
+}
+SOURCE = {
+    "module_ct_cabinet_leads": "Leads (Cabinet)",
+    "module_ct_scouting_daily": "Scouting",
+    "module_ct_migrations": "Migraciones",
+    "drivers": "Conductores",
+    "summary_daily": "Actividad diaria",
+}
+ORIGIN_TAG = {
+    "cabinet_lead": "Lead de Cabinet",
+    "scout_registration": "Registro de scouting",
+    "migration": "Migración",
+    "legacy_external": "Sistema anterior",
+}
+RESOLUTION = {"resolved_auto": "automático", "resolved_manual": "manual"}
+HISTORY_ACTION = {
+    "link": "Vínculo",
+    "move": "Traslado",
+    "merged": "Fusión",
+    "insert": "Alta",
+    "update": "Cambio",
+    "unlink": "Desvínculo",
+}
+ROLE = {"viewer": "lector", "operator": "operador", "admin": "administrador"}
+RECOMMENDATION_LEVEL = {
+    "error": "Error",
+    "warning": "Advertencia",
+    "action": "Acción",
+    "info": "Información",
+}
+STAT = {  # run statistics (recovery, matching, import, backfill)
+    "processed": "Leads procesados",
+    "matched": "Vinculados",
+    "review": "A revisión",
+    "unmatched": "No vinculados",
+    "origins_created": "Orígenes creados",
+    "driver_links_created": "Vínculos de conductor creados",
+    "persons_created": "Personas creadas",
+    "migrations_linked": "Migraciones vinculadas",
+    "driver_links_repaired": "Vínculos de conductor reparados",
+    "origins_backfilled": "Orígenes completados",
+    "without_identity": "Sin identidad",
+    "skipped_unchanged": "Sin cambios (omitidos)",
+    "skipped_already_linked": "Ya vinculados (omitidos)",
+    "index_changed": "Índice de conductores actualizado",
+    "batches": "Lotes",
+    "elapsed": "Duración",
+    "elapsed_seconds": "Duración",
+    "seconds": "Duración",
+    "by_reason": "Por motivo",
+    "by_rule": "Por regla",
+    "loaded": "Cargadas",
+    "inserted": "Nuevas",
+    "updated": "Actualizadas",
+    "unchanged": "Sin cambios",
+    "rejected": "Rechazadas",
+    "rows": "Filas",
+    "read": "Leídas",
+    "tables": "Tablas",
+    "leads_refreshed": "Leads recalculados",
+    "lead_status_refreshed": "Leads recalculados",
+    "persons": "Personas",
+    "links": "Vínculos",
+}
+SECONDS_STATS = {"elapsed", "elapsed_seconds", "seconds"}
+
+KINDS: dict[str, Mapping[str, str]] = {
+    "gap_reason": GAP_REASON,
+    "risk": RISK,
+    "reason_code": REASON_CODE,
+    "rule": RULE,
+    "outcome": OUTCOME,
+    "confidence": CONFIDENCE,
+    "run_status": RUN_STATUS,
+    "run_kind": RUN_KIND,
+    "queue_status": QUEUE_STATUS,
+    "person_status": PERSON_STATUS,
+    "health_status": HEALTH_STATUS,
+    "job_state": JOB_STATE,
+    "alert": ALERT,
+    "source": SOURCE,
+    "origin_tag": ORIGIN_TAG,
+    "resolution": RESOLUTION,
+    "history_action": HISTORY_ACTION,
+    "role": ROLE,
+    "level": RECOMMENDATION_LEVEL,
+    "stat": STAT,
+}
+
+# noun -> (singular, plural); `count(n, noun)` picks one
+NOUNS = {
+    "lead": ("lead", "leads"),
+    "trip": ("viaje", "viajes"),
+    "day": ("día", "días"),
+    "hour": ("hora", "horas"),
+    "person": ("persona", "personas"),
+    "driver": ("conductor", "conductores"),
+    "run": ("ejecución", "ejecuciones"),
+    "alert": ("alerta", "alertas"),
+    "candidate": ("candidato", "candidatos"),
+    "link": ("vínculo", "vínculos"),
+    "row": ("fila", "filas"),
+    "file": ("archivo", "archivos"),
+    "milestone": ("hito", "hitos"),
+    "batch": ("lote", "lotes"),
+    "second": ("segundo", "segundos"),
+    "minute": ("minuto", "minutos"),
+}
+
+
+def label(kind: str, code: Any) -> str:
+    """The Spanish word for `code` of `kind`; '—' for none; an unknown code made readable."""
+    if code is None or code == "":
+        return "—"
+    table = KINDS[kind]
+    text = str(code)
+    if text in table:
+        return table[text]
+    folded = {k.lower(): v for k, v in table.items()}
+    return folded.get(text.lower(), text.replace("_", " ").capitalize())
+
+
+def plural(n: Any, noun: str) -> str:
+    """The form of `noun` that goes with `n`: 1 viaje, 0 viajes, 2 viajes."""
+    singular, many = NOUNS[noun]
+    return singular if n == 1 else many
+
+
+def count(n: Any, noun: str) -> str:
+    """'1 viaje', '1,234 viajes'; '—' when n is unknown."""
+    if n is None:
+        return "—"
+    return f"{int(n):,} {plural(int(n), noun)}"
