@@ -167,3 +167,18 @@ def test_a_matched_lead_closes_its_open_queue_row(engine):
     with engine.connect() as conn:
         row = conn.execute(sa.select(identity_unmatched)).one()
     assert (row.status, row.resolved_by, row.resolved_at) == ("RESOLVED", "system", later)
+
+
+def test_every_decision_column_is_stored_including_the_probability(engine):
+    """The writer stores the decision frame's columns by name: a probability set by the engine
+    reaches match_decisions, a null one (ct4) stays null."""
+    seed(engine)
+    decisions = decide(engine, ["L1", "L4"]).with_columns(
+        probability=pl.when(pl.col("source_pk") == "L1").then(0.9993).otherwise(None)
+    )
+    with engine.begin() as conn:
+        apply_decisions(conn, decisions, run_id=None, now=NOW, settings=SETTINGS)
+    with engine.connect() as conn:
+        md = match_decisions
+        got = dict(conn.execute(sa.select(md.c.source_pk, md.c.probability)).all())
+    assert got == {"L1": 0.9993, "L4": None}

@@ -185,6 +185,7 @@ def append_decisions(
             "person_key": r.get("person_key"),
             "rule": r["rule"],
             "score": r["score"],
+            "probability": r.get("probability"),
             "confidence": r["confidence"],
             "reason_code": r["reason_code"],
             "evidence": r["evidence"],

@@ -16,7 +16,7 @@ import polars as pl
 from idgap.matching import ct4, scoring
 from idgap.matching.blocking import candidate_pairs, prepare_index
 from idgap.matching.index import index_version as compute_index_version
-from idgap.matching.model import Decision, Outcome, Reason
+from idgap.matching.model import DECISION_SCHEMA, Decision, Outcome, Reason
 from idgap.matching.normalize import normalize_candidates
 from idgap.matching.settings import MatchSettings
 
@@ -24,12 +24,6 @@ RULESETS = {"ct4": ct4.VERSION, "idgap": scoring.VERSION}
 CHUNK = 20_000  # candidates per slice
 INPUTS = ("phone_norm", "license_norm", "plate_norm", "name_norm", "model_norm")
 
-DECISION_SCHEMA = {
-    "source_table": pl.Utf8, "source_pk": pl.Utf8, "outcome": pl.Utf8, "driver_id": pl.Utf8,
-    "rule": pl.Utf8, "score": pl.Float64, "confidence": pl.Utf8, "reason_code": pl.Utf8,
-    "evidence_json": pl.Utf8, "candidates_json": pl.Utf8, "ruleset": pl.Utf8,
-    "ruleset_version": pl.Utf8, "index_version": pl.Utf8,
-}  # fmt: skip
 _DECIDED = {
     "ci": pl.UInt32, "outcome": pl.Utf8, "reason_code": pl.Utf8, "driver_id": pl.Utf8,
     "rule": pl.Utf8, "score": pl.Float64, "confidence": pl.Utf8, "extra_json": pl.Utf8,
@@ -160,7 +154,7 @@ def _assemble(
         .then(pl.lit(Reason.INVALID_DATE_FORMAT.value))
         .otherwise(pl.lit(Reason.MISSING_KEYS.value))
     )
-    return df.select(
+    out = df.select(
         pl.col("source_table").cast(pl.Utf8),
         "source_pk",
         outcome=pl.when(blocked).then(pl.lit(Outcome.UNMATCHED.value)).otherwise("outcome"),
@@ -174,7 +168,16 @@ def _assemble(
         ruleset=pl.lit(ruleset),
         ruleset_version=pl.lit(RULESETS[ruleset]),
         index_version=pl.lit(iv),
+        probability=pl.when(~blocked).then(_probability(decided)),
     )
+    return out.select([pl.col(c).cast(t) for c, t in DECISION_SCHEMA.items()])
+
+
+def _probability(decided: pl.DataFrame) -> pl.Expr:
+    """The ruleset's posterior for the chosen (or best) candidate; ct4 has none (null)."""
+    if "probability" in decided.columns:
+        return pl.col("probability")
+    return pl.lit(None, dtype=pl.Float64)
 
 
 def _evidence_json(ruleset: str, s: MatchSettings) -> pl.Expr:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import polars as pl
+
 
 class Outcome(StrEnum):
     MATCHED = "matched"
@@ -48,3 +50,15 @@ class Decision:
 
 def confidence_for(score: float) -> str:
     return "HIGH" if score >= 90 else "MEDIUM" if score >= 80 else "LOW"
+
+
+# The decision frame (engine -> store), one definition imported by the engine and the writer.
+# The writer stores every column by name in `match_decisions`; contracts change only by adding.
+DECISION_SCHEMA: dict[str, type[pl.DataType]] = {
+    "source_table": pl.Utf8, "source_pk": pl.Utf8, "outcome": pl.Utf8, "driver_id": pl.Utf8,
+    "rule": pl.Utf8, "score": pl.Float64, "confidence": pl.Utf8, "reason_code": pl.Utf8,
+    "evidence_json": pl.Utf8, "candidates_json": pl.Utf8, "ruleset": pl.Utf8,
+    "ruleset_version": pl.Utf8, "index_version": pl.Utf8,
+    # posterior match probability of the chosen (or best) candidate; null for ct4
+    "probability": pl.Float64,
+}  # fmt: skip

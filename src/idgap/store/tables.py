@@ -287,6 +287,7 @@ match_decisions = sa.Table(  # append-only: every decision ever made, reproducib
     sa.Column("input_hash", sa.String(32)),
     sa.Column("decided_by", sa.String(64), nullable=False),
     sa.Column("decided_at", TS, nullable=False),
+    sa.Column("probability", sa.Float()),  # posterior of the chosen/best candidate (idgap v3)
     sa.Index("ix_match_decisions_source", "source_table", "source_pk", "decided_at"),
 )
 
