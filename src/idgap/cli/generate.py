@@ -20,6 +20,20 @@ def generate(
     drivers: Annotated[int, typer.Option(help="Number of driver accounts (all parks).")] = 127_000,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same park.")] = 42,
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("park"),
+    variant: Annotated[
+        str,
+        typer.Option(
+            help="Noise model: default, hard (to develop and tune on) or holdout (never tune "
+            "on it: report on it)."
+        ),
+    ] = "default",
+    flag_errors: Annotated[
+        float | None,
+        typer.Option(
+            help="hard/holdout: share of leads whose Yango activity flags are stale or wrong "
+            "(default 0.10)."
+        ),
+    ] = None,
     anchor_date: Annotated[
         str | None,
         typer.Option(help="Last day of the park's data (YYYY-MM-DD); default today."),
@@ -27,19 +41,32 @@ def generate(
 ) -> None:
     """Generate a realistic synthetic park with ground truth (truth_leads.csv)."""
     from idgap.synth import generate_park, write_park
+    from idgap.synth.variants import VARIANTS
 
     anchor = _anchor(anchor_date)
     if leads < 1 or drivers < 1:
         raise InputError("--leads and --drivers must be positive")
+    if variant not in VARIANTS:
+        raise InputError(f"--variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    if flag_errors is not None and (variant == "default" or not 0.0 <= flag_errors <= 1.0):
+        raise InputError("--flag-errors needs --variant hard or holdout and a share in 0..1")
     started = time.perf_counter()
-    with console.status(f"generating {leads:,} leads x {drivers:,} drivers (seed {seed})..."):
-        park = generate_park(leads=leads, drivers=drivers, seed=seed, anchor_date=anchor)
+    label = f"{variant} park, {leads:,} leads x {drivers:,} drivers (seed {seed})"
+    with console.status(f"generating a {label}..."):
+        park = generate_park(
+            leads=leads,
+            drivers=drivers,
+            seed=seed,
+            anchor_date=anchor,
+            variant=variant,
+            flag_error_share=flag_errors,
+        )
     generated = time.perf_counter()
     with console.status(f"writing CSV files to {out}/..."):
         counts = write_park(park, out)
     done = time.perf_counter()
     title = (
-        f"synthetic park in {out}/ - anchor {anchor.isoformat()}, generated in "
+        f"synthetic {variant} park in {out}/ - anchor {anchor.isoformat()}, generated in "
         f"{generated - started:.1f}s, written in {done - generated:.1f}s"
     )
     table = Table(title=title)
@@ -51,6 +78,11 @@ def generate(
     console.print(table)
     cases = park.truth["case"].value_counts(sort=True).iter_rows()
     console.print("truth cases: " + ", ".join(f"{case} {n:,}" for case, n in cases))
+    if "cases" in park.truth.columns:
+        tags = park.truth["cases"].str.split("|").explode().value_counts(sort=True)
+        console.print(
+            "every case and mishap: " + ", ".join(f"{t} {n:,}" for t, n in tags.iter_rows())
+        )
 
 
 def _anchor(text: str | None) -> dt.date:

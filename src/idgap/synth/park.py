@@ -59,10 +59,27 @@ class SyntheticPark:
 
 
 def generate_park(
-    *, leads: int, drivers: int, seed: int, anchor_date: dt.date, target_park_id: str = YEGO
+    *,
+    leads: int,
+    drivers: int,
+    seed: int,
+    anchor_date: dt.date,
+    target_park_id: str = YEGO,
+    variant: str = "default",
+    flag_error_share: float | None = None,
 ) -> SyntheticPark:
     """`leads` cabinet leads and about `drivers` driver accounts (exactly, unless the leads'
-    own accounts alone need more), with activity, scouting, migrations and the truth."""
+    own accounts alone need more), with activity, scouting, migrations and the truth.
+
+    `variant` "hard" or "holdout" uses that noise model (synth.variants), whose leads also carry
+    Yango's activity flags, `flag_error_share` of them stale or wrong (default 10 %); the
+    default park stays exactly what it always was for a seed.
+    """
+    if variant != "default":
+        return _variant_park(leads, drivers, seed, anchor_date, target_park_id, variant,
+                             flag_error_share)  # fmt: skip
+    if flag_error_share is not None:
+        raise ValueError("flag errors need a variant with activity flags (hard or holdout)")
     rng = np.random.default_rng(seed)
     pool = codes.CodePool(rng, 2 * leads + drivers + 16)
     others = codes.hex_ids(rng, int(rng.integers(5, 11))).to_numpy()
@@ -99,6 +116,34 @@ def generate_park(
         scouting_daily=activity.scouting_daily(rng, scouted, scout, anchor_date),
         migrations=activity.migrations(rng, unrelated, scout),
         truth=truth,
+    )
+
+
+def _variant_park(
+    leads: int,
+    drivers: int,
+    seed: int,
+    anchor_date: dt.date,
+    target_park_id: str,
+    variant: str,
+    flag_error_share: float | None,
+) -> SyntheticPark:
+    from idgap.synth.story import generate_variant_park
+    from idgap.synth.variants import DEFAULT_FLAG_ERRORS, MODELS
+
+    if variant not in MODELS:
+        raise ValueError(f"unknown variant {variant!r}; choose default, {', '.join(MODELS)}")
+    share = DEFAULT_FLAG_ERRORS if flag_error_share is None else flag_error_share
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"flag error share must be between 0 and 1, got {share}")
+    return generate_variant_park(
+        leads=leads,
+        drivers=drivers,
+        seed=seed,
+        anchor_date=anchor_date,
+        model=MODELS[variant],
+        target_park_id=target_park_id,
+        flag_error_share=share,
     )
 
 
