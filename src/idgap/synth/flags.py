@@ -144,12 +144,13 @@ def _shuffled(s: pl.DataFrame, order: np.ndarray, name: str) -> dict[str, pl.Ser
 def _erroneous(s: pl.DataFrame, lag: int) -> pl.DataFrame:
     """The (count, last) Yango exported, per error kind."""
     e, count, last = pl.col("err"), pl.col("count"), pl.col("last")
+    shifted = pl.when(last.is_not_null()).then(pl.min_horizontal(last + 1, pl.lit(0)))
     kinds = {
         "flags_stale": (pl.col("count_stale"), pl.col("last_stale")),
         "flags_zeroed": (pl.lit(0, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64)),
         "flags_swapped": (pl.col("swapped_count"), pl.col("swapped_last")),
         "flags_neighbour_row": (pl.col("neighbour_count"), pl.col("neighbour_last")),
-        "flags_day_shifted": (count, pl.when(last.is_not_null()).then(pl.min_horizontal(last + 1, pl.lit(0)))),
+        "flags_day_shifted": (count, shifted),
         "flags_lifetime": (pl.col("lifetime"), last),
         "flags_inflated": (pl.when(count > 0).then((count * 3 + 1) // 2 + 1).otherwise(0), last),
     }
