@@ -252,7 +252,14 @@ class UnmatchedItem(Model):
     created_at: dt.datetime
     resolved_at: dt.datetime | None
     resolved_by: str | None = None
+    resolution_note: str | None = None
     run_id: int | None
+    amount_at_stake: float = Field(
+        0.0, description="S/ that linking would earn: the best candidate's milestones in 14 days"
+    )
+    gap_age_days: int | None = None
+    lead_date: dt.date | None = None
+    linkable: bool = Field(True, description="false when the only account is in another park")
 
 
 class UnmatchedList(Model):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from idgap.errors import InputError
 from idgap.gaps.rules import GAP_REASONS, RISK_LEVELS
 from idgap.gaps.status import has_stale_ages, refresh_ages
+from idgap.identity.search import LEAD, search_clause
 from idgap.store.tables import lead_status
 
 ls = lead_status
@@ -24,6 +25,7 @@ class GapFilters:
     date_to: dt.date | None = None
     risk_level: str | None = None
     gap_reason: str | None = None
+    q: str | None = None  # name, phone, licence, plate or lead id (identity.search)
 
     @classmethod
     def of(cls, filters: GapFilters | Mapping[str, Any] | None) -> GapFilters:
@@ -38,6 +40,7 @@ class GapFilters:
             date_to=_day(filters.get("date_to"), "date_to"),
             risk_level=_text(filters.get("risk_level")),
             gap_reason=_text(filters.get("gap_reason")),
+            q=_text(filters.get("q")),
         )
         made.validate()
         return made
@@ -64,6 +67,9 @@ class GapFilters:
             out.append(ls.c.gap_reason != "resolved")
         elif self.gap_reason:
             out.append(ls.c.gap_reason == self.gap_reason)
+        found = search_clause(LEAD, ls.c.lead_id, self.q)
+        if found is not None:
+            out.append(found)
         return out
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from idgap.config import Settings
 from idgap.gaps import inputs
 from idgap.gaps.rules import gap_reason, milestones, origin_detail, risk_level, risk_level_sql
+from idgap.identity.search_index import sync_search_keys
 from idgap.store.tables import lead_status
 
 CHUNK = inputs.CHUNK
@@ -114,6 +115,8 @@ def refresh_lead_status(
     rows = _rows_to_write(changed, stamp)
     for i in range(0, len(rows), WRITE_BATCH):
         conn.execute(lead_status.insert(), rows[i : i + WRITE_BATCH])
+    # the same leads' (and persons') search keys, in the same transaction
+    sync_search_keys(conn, None if lead_ids is None else lead_ids)
     return len(rows) + len(gone)
 
 

@@ -10,7 +10,7 @@ from idgap.config import Settings
 from idgap.errors import Conflict, InputError, NotFound
 from idgap.gaps.status import refresh_lead_status
 from idgap.identity.origin import ensure_origins
-from idgap.identity.persons import driver_persons, new_person_key, person_row
+from idgap.identity.persons import driver_persons, insert_persons, new_person_key, person_row
 from idgap.identity.writer import append_decisions
 from idgap.store.tables import (
     drivers,
@@ -106,7 +106,10 @@ def resolve_unmatched(
         person_key = driver_persons(conn, [driver_id]).get(driver_id)
         if person_key is None:
             person_key = new_person_key()
-            conn.execute(persons.insert().values(person_row(person_key, now=now, by=by)))
+            # name, phone and licence come from the driver (insert_persons reads them)
+            insert_persons(
+                conn, [{**person_row(person_key, now=now, by=by), "_driver_id": driver_id}]
+            )
             conn.execute(
                 lk.insert().values(
                     person_key=person_key,

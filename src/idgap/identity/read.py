@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from idgap.config import Settings
 from idgap.errors import NotFound
+from idgap.identity.queue import QueueFilters, queue_page
+from idgap.identity.search import PERSON, code_clause, phone_clause, search_clause
 from idgap.store.tables import (
     cabinet_leads,
     drivers,
@@ -48,14 +51,16 @@ def list_persons(
     limit: int = 100,
     offset: int = 0,
 ) -> dict[str, Any]:
+    """Active persons, newest first; `q` searches name, phone, licence, plate and key."""
     p = persons
     where = [p.c.status == "active"]
-    if q:
-        where.append(sa.or_(p.c.primary_name.ilike(f"%{q}%"), p.c.person_key.startswith(q)))
+    found = search_clause(PERSON, p.c.person_key, q)
+    if found is not None:
+        where.append(found)
     if phone:
-        where.append(p.c.primary_phone == phone)
+        where.append(phone_clause(PERSON, p.c.person_key, phone))
     if license:
-        where.append(p.c.primary_license == license)
+        where.append(code_clause(PERSON, p.c.person_key, license))
     if confidence:
         where.append(p.c.confidence == confidence)
     total = conn.execute(sa.select(sa.func.count()).select_from(p).where(*where)).scalar_one()
@@ -122,27 +127,20 @@ def list_unmatched(
     status: str | None = "OPEN",
     outcome: str | None = None,
     reason_code: str | None = None,
+    q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    filters: QueueFilters | Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The queue, review first, newest leads first; candidates enriched with driver details."""
-    u = identity_unmatched
-    where = []
-    if status:
-        where.append(u.c.status == status)
-    if outcome:
-        where.append(u.c.outcome == outcome)
-    if reason_code:
-        where.append(u.c.reason_code == reason_code)
-    total = conn.execute(sa.select(sa.func.count()).select_from(u).where(*where)).scalar_one()
-    stmt = (
-        sa.select(u)
-        .where(*where)
-        .order_by(sa.case((u.c.outcome == "review", 0), else_=1), u.c.snapshot_date.desc(), u.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    items = _rows(conn, stmt)
+    """The queue, most money first (see identity.queue); candidates enriched with drivers.
+
+    `filters` carries the queue's search, amount, age, date and sort options; the keyword
+    arguments are the reference API's and fill in what `filters` leaves unset.
+    """
+    given = dict(vars(filters)) if isinstance(filters, QueueFilters) else dict(filters or {})
+    base = {"status": status, "outcome": outcome, "reason_code": reason_code, "q": q}
+    merged = QueueFilters.of({**base, **{k: v for k, v in given.items() if v is not None}})
+    items, total = queue_page(conn, merged, limit=limit, offset=offset)
     _enrich(conn, items)
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 

@@ -363,6 +363,26 @@ gap_snapshots = sa.Table(
     sa.Column("recorded_at", TS, nullable=False),
 )
 
+# --- search (normalised keys written with lead_status, read by every search box) -----------
+
+search_keys = sa.Table(  # one row per (entity, kind, normalised key): name token, phone, ...
+    "search_keys",
+    metadata,
+    sa.Column("entity", sa.String(8), primary_key=True),  # lead | person
+    sa.Column("kind", sa.String(8), primary_key=True),  # name | phone | doc | plate
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("entity_id", sa.String(64), primary_key=True),
+    sa.Index("ix_search_keys_entity", "entity", "entity_id"),
+)
+
+search_sources = sa.Table(  # what each entity's keys were made from, so unchanged ones are skipped
+    "search_sources",
+    metadata,
+    sa.Column("entity", sa.String(8), primary_key=True),
+    sa.Column("entity_id", sa.String(64), primary_key=True),
+    sa.Column("digest", sa.String(32), nullable=False),
+)
+
 # --- driver index (normalised copy of drivers for matching) --------------------------------
 
 driver_index = sa.Table(

@@ -55,7 +55,17 @@ RUN_KIND = {
     "import_legacy": "Importación del sistema anterior",
 }
 QUEUE_STATUS = {"OPEN": "Pendiente", "RESOLVED": "Resuelto", "DISMISSED": "Descartado"}
-PERSON_STATUS = {"active": "Activa", "merged": "Fusionada"}
+PERSON_STATUS = {"active": "Activa", "merged": "Fusionada", "retired": "Retirada (deshecha)"}
+QUEUE_SORT = {  # identity.queue SORTS
+    "-amount": "Más dinero en juego",
+    "amount": "Menos dinero en juego",
+    "-age": "Más antiguos",
+    "age": "Más recientes (días abiertos)",
+    "-lead_date": "Fecha de lead más reciente",
+    "lead_date": "Fecha de lead más antigua",
+    "reason": "Motivo",
+    "queue": "Revisión primero",
+}
 HEALTH_STATUS = {"OK": "Correcto", "WARNING": "Advertencia", "ERROR": "Error"}
 JOB_STATE = {  # REF §8.1 recovery states
     "ACTIVO": "Activo",
@@ -90,6 +100,9 @@ HISTORY_ACTION = {
     "insert": "Alta",
     "update": "Cambio",
     "unlink": "Desvínculo",
+    "dismiss": "Sin coincidencia",
+    "reopen": "Reabierto",
+    "retired": "Retirada",
 }
 ROLE = {"viewer": "lector", "operator": "operador", "admin": "administrador"}
 RECOMMENDATION_LEVEL = {
@@ -144,6 +157,7 @@ KINDS: dict[str, Mapping[str, str]] = {
     "run_status": RUN_STATUS,
     "run_kind": RUN_KIND,
     "queue_status": QUEUE_STATUS,
+    "queue_sort": QUEUE_SORT,
     "person_status": PERSON_STATUS,
     "health_status": HEALTH_STATUS,
     "job_state": JOB_STATE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, status
@@ -24,6 +25,7 @@ from idgap.api.schemas import (
 )
 from idgap.clock import utc_now
 from idgap.identity import manual, read
+from idgap.identity.queue import DEFAULT_SORT, SORTS, QueueFilters
 from idgap.recovery.job import start_background_run
 from idgap.recovery.read import get_run, list_runs
 
@@ -31,6 +33,10 @@ router = APIRouter(prefix="/identity", tags=["identity"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+SearchText = Annotated[
+    str | None,
+    Query(max_length=200, description="name (any accents/order), phone, licence, plate or id"),
+]
 
 
 @router.get("/persons", response_model=PersonList)
@@ -41,12 +47,14 @@ def persons(
     phone: str | None = None,
     license: str | None = None,
     confidence_level: Literal["HIGH", "MEDIUM", "LOW"] | None = None,
+    q: SearchText = None,
     skip: Offset = 0,
     limit: Limit = 100,
 ) -> dict[str, Any]:
+    """Active persons; `q` (or `name`) finds by name, phone, licence, plate or key."""
     return read.list_persons(
         conn,
-        q=name,
+        q=q or name,
         phone=phone,
         license=license,
         confidence=confidence_level,
@@ -99,13 +107,30 @@ def unmatched(
         Query(alias="status", description="OPEN (the default) is the work still to do"),
     ] = "OPEN",
     outcome: Literal["review", "unmatched"] | None = None,
+    q: SearchText = None,
+    sort: Annotated[str, Query(max_length=20, description="one of " + ", ".join(SORTS))] = (
+        DEFAULT_SORT
+    ),
+    min_amount: Annotated[float | None, Query(ge=0, le=1e9)] = None,
+    min_age_days: Annotated[int | None, Query(ge=-100_000, le=100_000)] = None,
+    max_age_days: Annotated[int | None, Query(ge=-100_000, le=100_000)] = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    linkable_only: bool = False,
     skip: Offset = 0,
     limit: Limit = 50,
 ) -> dict[str, Any]:
-    """The review queue with its candidates (evidence, scores, driver details)."""
-    return read.list_unmatched(
-        conn, status=status_, outcome=outcome, reason_code=reason_code, limit=limit, offset=skip
-    )
+    """The review queue, most money at stake first, with its candidates and their evidence.
+
+    Items whose only account is in another park (never linkable) come last, or are left out
+    with `linkable_only=true`.
+    """
+    filters = QueueFilters.of({
+        "status": status_, "outcome": outcome, "reason_code": reason_code, "q": q, "sort": sort,
+        "min_amount": min_amount, "min_age_days": min_age_days, "max_age_days": max_age_days,
+        "date_from": date_from, "date_to": date_to, "linkable_only": linkable_only,
+    })  # fmt: skip
+    return read.list_unmatched(conn, status=status_, filters=filters, limit=limit, offset=skip)
 
 
 @router.post("/unmatched/{unmatched_id}/resolve", response_model=ResolveOut)

@@ -31,6 +31,9 @@ def identity_gaps(
     date_to: dt.date | None = None,
     risk_level: RiskLevel | None = None,
     gap_reason: GapReason | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="name, phone, licence, plate or lead id")
+    ] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
@@ -41,6 +44,7 @@ def identity_gaps(
         "date_to": date_to,
         "risk_level": risk_level,
         "gap_reason": gap_reason,
+        "q": q,
     }
     summary = gap_summary(conn, filters=filters, today=now.date())
     page_data = gap_items(conn, filters=filters, page=page, page_size=page_size)

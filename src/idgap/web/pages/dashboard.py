@@ -132,9 +132,10 @@ def dashboard(
     date_from: str | None = None,
     date_to: str | None = None,
     sort: str | None = None,
+    q: str | None = None,
     page: int = Query(1, ge=1),
 ) -> Response:
-    filters = _filters(gap_reason, risk_level, date_from, date_to)
+    filters = {**_filters(gap_reason, risk_level, date_from, date_to), "q": (q or "").strip()}
     sort_key = _sort(sort)
     day, now = today(), utc_now()
     summary = gaps.gap_summary(conn, filters=filters, today=day)
@@ -149,6 +150,7 @@ def dashboard(
         "risk_level": risk_level,
         "date_from": date_from,
         "date_to": date_to,
+        "q": q,
         "sort": sort,
     }
     context = page_context(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -11,27 +13,60 @@ from idgap.clock import utc_now
 from idgap.errors import Conflict, InputError
 from idgap.identity import manual
 from idgap.identity import read as identity
+from idgap.identity.queue import DEFAULT_SORT, SORTS, STATUSES, QueueFilters
+from idgap.matching.model import Reason
 from idgap.web.deps import Conn, Csrf, Operator, Viewer, flash, page_context, web_state
-from idgap.web.render import days_between
+from idgap.web.render import days_between, url_with
 from idgap.web.review_view import candidate_view, lead_facts
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 
 SIDE_LIST = 8
+REASON_CODES = tuple(r.value for r in Reason)
 
 
-def queue_slice(conn: Any, *, pos: int, count: int) -> tuple[list[dict], int]:
-    """Queue entries [pos, pos + count) and the queue's size (the service orders review first)."""
-    result = identity.list_unmatched(conn, status="OPEN", limit=count, offset=pos)
+QUEUE_PARAMS = ("q", "sort", "reason_code", "min_amount", "linkable_only", "status")
+SORT_CHOICES = ("-amount", "-age", "age", "-lead_date", "lead_date", "reason")
+
+
+def queue_params(values: Mapping[str, Any]) -> tuple[QueueFilters, dict[str, str]]:
+    """The queue's filters from a query string (or a form), and the same as link parameters."""
+    raw = {k: str(values.get(k) or "").strip() for k in QUEUE_PARAMS}
+    raw["sort"] = raw["sort"] or DEFAULT_SORT
+    raw["status"] = raw["status"] or "OPEN"
+    try:
+        amount = float(raw["min_amount"]) if raw["min_amount"] else None
+    except ValueError:
+        raise InputError("El monto mínimo debe ser un número, p. ej. 60.") from None
+    if raw["sort"] not in SORTS:
+        raise InputError(f"Orden desconocido: {raw['sort']}")
+    if raw["status"] not in STATUSES:
+        raise InputError(f"Estado desconocido: {raw['status']}")
+    filters = QueueFilters.of({
+        "q": raw["q"], "sort": raw["sort"], "reason_code": raw["reason_code"],
+        "min_amount": amount, "linkable_only": raw["linkable_only"] == "1",
+        "status": raw["status"],
+    })  # fmt: skip
+    link = {k: v for k, v in raw.items() if v and not (k == "sort" and v == DEFAULT_SORT)}
+    link.pop("status", None) if raw["status"] == "OPEN" else None
+    return filters, link
+
+
+def queue_slice(
+    conn: Any, *, pos: int, count: int, filters: QueueFilters | None = None
+) -> tuple[list[dict], int]:
+    """Queue entries [pos, pos + count) and the queue's size (most money at stake first)."""
+    result = identity.list_unmatched(conn, filters=filters, limit=count, offset=pos)
     return result["items"], int(result["total"])
 
 
 @router.get("/revision", name="web_review")
 def review(request: Request, user: Viewer, conn: Conn, pos: int = Query(0, ge=0)) -> Response:
-    entries, total = queue_slice(conn, pos=pos, count=SIDE_LIST)
+    filters, link = queue_params(request.query_params)
+    entries, total = queue_slice(conn, pos=pos, count=SIDE_LIST, filters=filters)
     if pos and pos >= total and total:
-        return RedirectResponse(f"/revision?pos={total - 1}", status_code=303)
+        return RedirectResponse(url_with("/revision", link, pos=total - 1), status_code=303)
     current = entries[0] if entries else None
     facts = lead_facts({"lead": (current or {}).get("lead") or {}}, current)
     raw_candidates = (current or {}).get("candidates") or []
@@ -52,13 +87,18 @@ def review(request: Request, user: Viewer, conn: Conn, pos: int = Query(0, ge=0)
         candidates=candidates,
         upcoming=entries[1:],
         days_between=days_between,
+        qp=link,
+        queue_filters=filters,
+        sort_choices=SORT_CHOICES,
+        reason_codes=REASON_CODES,
     )
     return web_state(request).templates.TemplateResponse(request, "review.html", context)
 
 
-def _after_action(pos: int) -> Response:
+def _after_action(pos: int, back: str = "") -> Response:
     # the handled lead leaves the OPEN queue, so the same position now shows the next one
-    return RedirectResponse(f"/revision?pos={pos}", status_code=303)
+    _, link = queue_params(dict(parse_qsl(back)))
+    return RedirectResponse(url_with("/revision", link, pos=pos), status_code=303)
 
 
 @router.post("/revision/{unmatched_id}/vincular")
@@ -70,6 +110,7 @@ def link_candidate(
     driver_id: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     pos: Annotated[int, Form()] = 0,
+    back: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not driver_id.strip():
         raise InputError("Elija un candidato para vincular.")
@@ -87,9 +128,9 @@ def link_candidate(
             )
     except Conflict as exc:  # someone (or the job) linked it meanwhile: say so, show the next
         flash(request, f"No se vinculó: {exc.message}", "warn")
-        return _after_action(pos)
+        return _after_action(pos, back)
     flash(request, f"Lead {done['source_pk']} vinculado al conductor {driver_id.strip()}.", "ok")
-    return _after_action(pos)
+    return _after_action(pos, back)
 
 
 @router.post("/revision/{unmatched_id}/descartar")
@@ -100,6 +141,7 @@ def dismiss(
     _csrf: Csrf,
     note: Annotated[str, Form()] = "",
     pos: Annotated[int, Form()] = 0,
+    back: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not note.strip():
         raise InputError("Escriba una nota que explique por qué ningún candidato coincide.")
@@ -110,6 +152,6 @@ def dismiss(
             )
     except Conflict as exc:
         flash(request, f"No se descartó: {exc.message}", "warn")
-        return _after_action(pos)
+        return _after_action(pos, back)
     flash(request, "Lead marcado «sin coincidencia».", "ok")
-    return _after_action(pos)
+    return _after_action(pos, back)

@@ -1,0 +1,218 @@
+"""The search keys of leads and persons, rewritten by whoever refreshes a lead's status.
+
+A lead's keys are its own name tokens, phone and plate plus those of its person's drivers
+(licence included: leads carry none); a person's keys are its own primary fields, its drivers'
+and its leads'. All values go through `matching.normalize`, the same functions the matcher
+uses, so "Jáuregui", "JAUREGUI" and "jauregui" are one key and "+51 987-654-321" is 987654321.
+
+Only entities whose keys changed are rewritten: each entity's key set has a digest in
+`search_sources`, compared before anything is deleted or inserted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import polars as pl
+import sqlalchemy as sa
+
+from idgap.gaps.inputs import chunked
+from idgap.matching import normalize
+from idgap.store.tables import (
+    cabinet_leads,
+    drivers,
+    identity_links,
+    persons,
+    search_keys,
+    search_sources,
+)
+
+LEADS, DRIVERS = "module_ct_cabinet_leads", "drivers"
+LEAD, PERSON = "lead", "person"
+S = pl.Utf8
+FIELDS = {"name": S, "phone": S, "doc": S, "plate": S}
+KEY_SCHEMA = {"entity": S, "entity_id": S, "kind": S, "key": S}
+KEY_MAX = 100
+WRITE_BATCH = 10_000
+
+
+def _lead_fields(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.DataFrame:
+    cl = cabinet_leads
+    cols = (cl.c.lead_id, cl.c.first_name, cl.c.middle_name, cl.c.last_name, cl.c.park_phone,
+            cl.c.asset_plate_number)  # fmt: skip
+    schema = {"lead_id": S, "first": S, "middle": S, "last": S, "phone": S, "plate": S}
+    df = chunked(
+        conn,
+        lambda k: sa.select(*cols) if k is None else sa.select(*cols).where(cl.c.lead_id.in_(k)),
+        lead_ids,
+        schema,
+    )
+    return df.select(
+        "lead_id",
+        name=normalize.join_name("first", "middle", "last"),
+        phone="phone",
+        doc=pl.lit(None, S),
+        plate="plate",
+    )
+
+
+def _links(conn: sa.Connection, table: str, col: str, keys: Sequence[str] | None) -> pl.DataFrame:
+    """(source_pk, person_key) of `table`'s links, filtered on `col` (source_pk or person_key)."""
+    lk = identity_links
+    stmt = sa.select(lk.c.source_pk, lk.c.person_key).where(lk.c.source_table == table)
+    return chunked(
+        conn,
+        lambda k: stmt if k is None else stmt.where(lk.c[col].in_(k)),
+        keys,
+        {"source_pk": S, "person_key": S},
+    )
+
+
+def _driver_fields(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl.DataFrame:
+    """person_key + name, phone, licence and plate of each of the person's drivers."""
+    lk, d = identity_links, drivers
+    stmt = (
+        sa.select(lk.c.person_key, d.c.full_name, d.c.phone,
+                  sa.func.coalesce(d.c.license_normalized_number, d.c.license_number),
+                  sa.func.coalesce(d.c.car_normalized_number, d.c.car_number))
+        .join(d, d.c.driver_id == lk.c.source_pk)
+        .where(lk.c.source_table == DRIVERS)
+    )  # fmt: skip
+    return chunked(
+        conn,
+        lambda k: stmt if k is None else stmt.where(lk.c.person_key.in_(k)),
+        person_keys,
+        {"person_key": S, **FIELDS},
+    )
+
+
+def _person_fields(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl.DataFrame:
+    p = persons
+    stmt = sa.select(
+        p.c.person_key, p.c.primary_name, p.c.primary_phone, p.c.primary_license,
+        sa.literal(None, sa.String()),
+    ).where(p.c.status == "active")  # fmt: skip
+    return chunked(
+        conn,
+        lambda k: stmt if k is None else stmt.where(p.c.person_key.in_(k)),
+        person_keys,
+        {"person_key": S, **FIELDS},
+    )
+
+
+def _keys(records: pl.DataFrame) -> pl.DataFrame:
+    """(entity, entity_id, name, phone, doc, plate) records -> unique normalised keys."""
+    ids = ["entity", "entity_id"]
+    names = records.select(*ids, key=normalize.name_tokens(normalize.name(pl.col("name")))).explode(
+        "key"
+    )
+    parts = [
+        names.with_columns(kind=pl.lit("name")),
+        records.select(*ids, key=normalize.phone(pl.col("phone")), kind=pl.lit("phone")),
+        records.select(*ids, key=normalize.alnum(pl.col("doc")), kind=pl.lit("doc")),
+        records.select(*ids, key=normalize.alnum(pl.col("plate")), kind=pl.lit("plate")),
+    ]
+    keys = pl.concat([p.select(*KEY_SCHEMA) for p in parts])
+    keys = keys.filter(pl.col("key").is_not_null() & (pl.col("key").str.len_chars() > 0))
+    return keys.with_columns(pl.col("key").str.slice(0, KEY_MAX)).unique().sort(*KEY_SCHEMA)
+
+
+def _records(conn: sa.Connection, lead_ids: Sequence[str] | None, person_keys: list[str] | None):
+    """Every (entity, entity_id, fields...) row the keys of these leads and persons come from."""
+    leads = _lead_fields(conn, lead_ids)
+    lead_person = _links(conn, LEADS, "source_pk", lead_ids)
+    if person_keys is not None:
+        person_keys = sorted(set(person_keys) | set(lead_person["person_key"].to_list()))
+    drv = _driver_fields(conn, person_keys)
+    own = _person_fields(conn, person_keys)
+    person_leads = _links(conn, LEADS, "person_key", person_keys)
+    their_leads = person_leads["source_pk"].to_list()
+    all_leads = leads if lead_ids is None else _lead_fields(conn, their_leads)
+    cols = ["entity", "entity_id", *FIELDS]
+    as_lead = pl.concat([
+        leads.select(entity=pl.lit(LEAD), entity_id="lead_id", **{f: f for f in FIELDS}),
+        lead_person.join(drv, on="person_key").select(
+            entity=pl.lit(LEAD), entity_id="source_pk", **{f: f for f in FIELDS}),
+    ])  # fmt: skip
+    of_person = person_leads.join(all_leads, left_on="source_pk", right_on="lead_id")
+    as_person = pl.concat([
+        own.select(entity=pl.lit(PERSON), entity_id="person_key", **{f: f for f in FIELDS}),
+        drv.select(entity=pl.lit(PERSON), entity_id="person_key", **{f: f for f in FIELDS}),
+        of_person.select(entity=pl.lit(PERSON), entity_id="person_key", **{f: f for f in FIELDS}),
+    ])  # fmt: skip
+    targets = pl.concat([
+        leads.select(entity=pl.lit(LEAD), entity_id="lead_id"),
+        own.select(entity=pl.lit(PERSON), entity_id="person_key"),
+    ])  # fmt: skip
+    return pl.concat([as_lead.select(cols), as_person.select(cols)]), targets
+
+
+def _digest(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _digests(keys: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
+    """entity, entity_id, digest of the sorted key set ('' keys for an entity without any)."""
+    joined = keys.group_by("entity", "entity_id").agg(
+        (pl.col("kind") + ":" + pl.col("key")).sort().str.join("|").alias("text")
+    )
+    out = targets.unique().join(joined, on=["entity", "entity_id"], how="left")
+    return out.select(
+        "entity", "entity_id",
+        digest=pl.col("text").fill_null("").map_elements(_digest, return_dtype=S),
+    )  # fmt: skip
+
+
+def _stored(conn: sa.Connection, entity: str, ids: list[str] | None) -> pl.DataFrame:
+    s = search_sources
+    stmt = sa.select(s.c.entity, s.c.entity_id, s.c.digest).where(s.c.entity == entity)
+    return chunked(
+        conn,
+        lambda k: stmt if k is None else stmt.where(s.c.entity_id.in_(k)),
+        ids,
+        {"entity": S, "entity_id": S, "digest": S},
+    )
+
+
+def sync_search_keys(
+    conn: sa.Connection,
+    lead_ids: Sequence[str] | None,
+    *,
+    person_keys: Sequence[str] | None = (),
+) -> int:
+    """Rewrite the keys of these leads (None = all) and of their persons; -> entities rewritten.
+
+    `person_keys` adds persons to re-key (e.g. one that just lost its last lead); with
+    `lead_ids=None` every active person is re-keyed.
+    """
+    persons_arg = None if lead_ids is None else list(person_keys or ())
+    records, targets = _records(conn, lead_ids, persons_arg)
+    keys = _keys(records)
+    fresh = _digests(keys, targets)
+    ids = {e: None if lead_ids is None else fresh.filter(pl.col("entity") == e)["entity_id"]
+           .to_list() for e in (LEAD, PERSON)}  # fmt: skip
+    old = pl.concat([_stored(conn, e, ids[e]) for e in (LEAD, PERSON)])
+    changed = fresh.join(old, on=["entity", "entity_id", "digest"], how="anti")
+    if lead_ids is None:  # entities gone from the store (a merged person) lose their keys too
+        gone = old.join(fresh, on=["entity", "entity_id"], how="anti")
+        changed = pl.concat([changed, gone.with_columns(digest=pl.lit(None, S))])
+    _rewrite(conn, changed, keys.join(changed.select("entity", "entity_id"),
+                                      on=["entity", "entity_id"]))  # fmt: skip
+    return changed.height
+
+
+def _rewrite(conn: sa.Connection, changed: pl.DataFrame, keys: pl.DataFrame) -> None:
+    sk, ss = search_keys, search_sources
+    for entity in (LEAD, PERSON):
+        ids = changed.filter(pl.col("entity") == entity)["entity_id"].unique().to_list()
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            conn.execute(sk.delete().where(sk.c.entity == entity, sk.c.entity_id.in_(part)))
+            conn.execute(ss.delete().where(ss.c.entity == entity, ss.c.entity_id.in_(part)))
+    rows = keys.to_dicts()
+    for i in range(0, len(rows), WRITE_BATCH):
+        conn.execute(sk.insert(), rows[i : i + WRITE_BATCH])
+    sources = changed.filter(pl.col("digest").is_not_null()).to_dicts()
+    for i in range(0, len(sources), WRITE_BATCH):
+        conn.execute(ss.insert(), sources[i : i + WRITE_BATCH])
