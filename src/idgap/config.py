@@ -43,6 +43,35 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         "", description="Signs web session cookies; generated per process when empty."
     )
+    cookie_secure: bool = Field(
+        False, description="Always mark the session cookie Secure (set it behind a TLS proxy)."
+    )
+    db_pool_size: int = Field(5, ge=1, description="Database connections kept open per process.")
+    db_max_overflow: int = Field(10, ge=0, description="Extra connections allowed under load.")
+    db_pool_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds a request waits for a free connection before failing."
+    )
+    auth_window_s: int = Field(60, ge=1, description="Window of the failed-auth counters.")
+    login_failures_allowed: int = Field(
+        10, ge=1, description="Failed web logins per client and window before 429."
+    )
+    token_failures_allowed: int = Field(
+        60, ge=1, description="Bad API tokens per client and window before 429."
+    )
+    max_upload_mb: int = Field(
+        50, ge=1, description="Largest CSV upload (API and web); bigger files: `idgap import`."
+    )
+    run_stale_after_s: int = Field(
+        600, ge=10, description="A running run without heartbeat for this long is interrupted."
+    )
+
+    def pool(self) -> dict[str, float]:
+        """Connection-pool sizing for `store.db.make_engine` (servers bound their connections)."""
+        return {
+            "pool_size": self.db_pool_size,
+            "max_overflow": self.db_max_overflow,
+            "pool_timeout": self.db_pool_timeout_s,
+        }
 
 
 @lru_cache(maxsize=1)

@@ -7,9 +7,17 @@ class IdgapError(Exception):
     status: int = 400
     code: str = "bad_request"
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
         if status is not None:
             self.status = status
         if code is not None:
@@ -47,3 +55,19 @@ class AuthError(IdgapError):
 class Forbidden(IdgapError):
     status = 403
     code = "forbidden"
+
+
+class TooManyRequests(IdgapError):
+    """Too many failed logins or bad tokens from one client; `Retry-After` says when to retry."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_s: int):
+        super().__init__(message, headers={"Retry-After": str(retry_after_s)})
+        self.retry_after_s = retry_after_s
+
+
+class PayloadTooLarge(IdgapError):
+    status = 413
+    code = "payload_too_large"

@@ -12,6 +12,7 @@ from idgap.api import errors
 from idgap.api.routes import cabinet_leads, health, identity, ops
 from idgap.api.schemas import ERROR_RESPONSES
 from idgap.config import Settings, get_settings
+from idgap.security.throttle import FailureThrottle
 from idgap.store.db import make_engine
 
 PREFIX = "/api/v1"
@@ -19,7 +20,7 @@ PREFIX = "/api/v1"
 
 def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool=settings.pool())
     app = FastAPI(
         title="idgap",
         version=__version__,
@@ -30,6 +31,9 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.token_throttle = FailureThrottle(
+        what="API token", allowed=settings.token_failures_allowed, window_s=settings.auth_window_s
+    )
     errors.install(app)
     app.include_router(health.router, prefix=PREFIX)
     for module in (ops, identity, cabinet_leads):

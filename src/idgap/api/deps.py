@@ -1,4 +1,9 @@
-"""Annotated dependencies: a connection per request, the caller's principal, role checks."""
+"""Annotated dependencies: the caller's principal first, then one connection per request.
+
+Order matters for availability: the route's connection depends on the principal, so a request
+with a bad token is refused before it holds a pool connection, and a throttled client is refused
+before it touches the database at all.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from idgap.access import Role, verify_token
 from idgap.clock import utc_now
 from idgap.config import Settings
 from idgap.errors import AuthError, Forbidden
+from idgap.security.throttle import FailureThrottle, client_of
 
 bearer = HTTPBearer(auto_error=False, description="API token from `idgap token create`")
 
@@ -26,24 +32,36 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_conn(engine: Annotated[sa.Engine, Depends(get_engine)]) -> Iterator[sa.Connection]:
-    """One transaction per request: a route's writes commit together or not at all."""
-    with engine.begin() as conn:
-        yield conn
+def token_throttle(request: Request) -> FailureThrottle:
+    return request.app.state.token_throttle
 
 
 def get_principal(
+    request: Request,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     engine: Annotated[sa.Engine, Depends(get_engine)],
 ) -> TokenPrincipal:
+    throttle, client = token_throttle(request), client_of(request)
+    throttle.check(client, "too many requests with bad tokens; wait and retry")
     if creds is None:
         raise AuthError("missing bearer token; send Authorization: Bearer <token>")
-    # Its own short transaction: last_used_at is recorded even when the route fails.
+    # Its own short transaction, released before the route's: last_used_at is recorded even
+    # when the route fails, and the request never holds two connections.
     with engine.begin() as conn:
         principal = verify_token(conn, creds.credentials, now=utc_now())
     if principal is None:
-        raise AuthError("invalid or revoked token")
+        throttle.failed(client, f"token {creds.credentials[:8]!r}...")
+        raise AuthError("invalid, expired or revoked token")
     return principal
+
+
+def get_conn(
+    engine: Annotated[sa.Engine, Depends(get_engine)],
+    _: Annotated[TokenPrincipal, Depends(get_principal)],
+) -> Iterator[sa.Connection]:
+    """One transaction per request, opened only for an authenticated caller."""
+    with engine.begin() as conn:
+        yield conn
 
 
 def require_role(role: Role) -> Callable[..., TokenPrincipal]:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from idgap.errors import IdgapError
+from idgap.security.dberrors import refusal_of
 
 log = logging.getLogger("idgap.api")
 LOCATIONS = ("query", "body", "path", "header")
@@ -25,7 +26,9 @@ def error_body(code: str, message: str, **extra: object) -> dict:
 def install(app: FastAPI) -> None:
     @app.exception_handler(IdgapError)
     async def idgap_error(request: Request, exc: IdgapError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(
             error_body(exc.code, exc.message), status_code=exc.status, headers=headers
         )
@@ -48,14 +51,6 @@ def install(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(sa.exc.IntegrityError)
-    async def integrity(request: Request, exc: sa.exc.IntegrityError) -> JSONResponse:
-        # Two writers raced (e.g. the same lead resolved twice at once): the loser's
-        # transaction is rolled back, and it gets the same 409 as the checked case.
-        log.warning("conflict on %s %s: %s", request.method, request.url.path, exc.orig)
-        message = "the change conflicts with one saved meanwhile; reload and retry"
-        return JSONResponse(error_body("conflict", message), status_code=409)
-
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         request_id = uuid.uuid4().hex[:12]
@@ -65,3 +60,16 @@ def install(app: FastAPI) -> None:
             status_code=500,
             headers={"X-Request-ID": request_id},
         )
+
+    async def database_refusal(request: Request, exc: Exception) -> JSONResponse:
+        # Two writers raced (e.g. the same lead resolved twice at once): the loser's
+        # transaction is rolled back, and it gets the same 409 as the checked case. A value
+        # the database cannot hold (2^64, NUL in text) is the caller's 422.
+        refusal = refusal_of(exc)
+        if refusal is None:
+            return await crash(request, exc)
+        log.warning("%s on %s %s: %s", refusal.code, request.method, request.url.path, exc)
+        return JSONResponse(error_body(refusal.code, refusal.message), status_code=refusal.status)
+
+    app.add_exception_handler(sa.exc.DBAPIError, database_refusal)
+    app.add_exception_handler(OverflowError, database_refusal)

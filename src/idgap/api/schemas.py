@@ -385,11 +385,14 @@ class ErrorOut(Model):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": text}
     for status, text in (
-        (401, "Missing, invalid or revoked token"),
+        (400, "Malformed request (e.g. a NUL byte in a parameter)"),
+        (401, "Missing, invalid, expired or revoked token"),
         (403, "Token role too low"),
         (404, "Not found"),
         (409, "Conflict (already linked, or a recovery run in progress)"),
+        (413, "Upload larger than IDGAP_MAX_UPLOAD_MB"),
         (422, "Invalid parameters or input file"),
+        (429, "Too many bad tokens from this client; see Retry-After"),
         (500, "Internal error (logged, with a request id)"),
     )
 }

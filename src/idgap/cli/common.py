@@ -32,7 +32,7 @@ class CliState:
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
+            self._engine = make_engine(self.settings.database_url, pool=self.settings.pool())
         return self._engine
 
 

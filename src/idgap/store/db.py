@@ -40,15 +40,25 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
-def make_engine(url: str, *, upgrade_schema: bool = True) -> sa.Engine:
+def _pool_args(url: str, pool: dict[str, float] | None) -> dict[str, float]:
+    """Queue-pool sizing (pool_size, max_overflow, pool_timeout); in-memory SQLite has none."""
+    if not pool or url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url:
+        return {}
+    return dict(pool)
+
+
+def make_engine(
+    url: str, *, upgrade_schema: bool = True, pool: dict[str, float] | None = None
+) -> sa.Engine:
     """Create an engine; bring the schema to the newest revision unless told not to."""
     url = normalise_url(url)
+    sizing = _pool_args(url, pool)
     try:
         if url.startswith("sqlite"):
-            engine = sa.create_engine(url, connect_args={"timeout": 30})
+            engine = sa.create_engine(url, connect_args={"timeout": 30}, **sizing)
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = sa.create_engine(url, pool_pre_ping=True)
+            engine = sa.create_engine(url, pool_pre_ping=True, **sizing)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise IdgapError(f"invalid database URL {url!r}: {exc}") from exc
     if upgrade_schema:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from idgap.config import Settings
+from idgap.security.throttle import FailureThrottle
 from idgap.web.deps import WebState
 from idgap.web.pages import dashboard, health, lead, login, persons, review, runs, upload
 from idgap.web.render import STATIC_DIR, make_templates
@@ -23,6 +24,11 @@ def mount_web(app: FastAPI, settings: Settings, engine: sa.Engine) -> None:
         engine=engine,
         templates=make_templates(),
         codec=SessionCodec(settings.secret_key),
+        login_throttle=FailureThrottle(
+            what="web login",
+            allowed=settings.login_failures_allowed,
+            window_s=settings.auth_window_s,
+        ),
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in ROUTERS:

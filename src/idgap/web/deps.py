@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from idgap.config import Settings
 from idgap.errors import Forbidden, IdgapError
+from idgap.security.throttle import FailureThrottle
 from idgap.store.tables import api_tokens
 from idgap.web.session import (
     SESSION_COOKIE,
@@ -38,6 +39,7 @@ class WebState:
     engine: sa.Engine
     templates: Jinja2Templates
     codec: SessionCodec
+    login_throttle: FailureThrottle
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,10 @@ def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> Non
         )
 
 
-def connection(request: Request) -> Iterator[sa.Connection]:
-    """A read connection for one page; services never commit through it."""
+def connection(
+    request: Request, _user: Annotated[WebUser, Depends(current_user)]
+) -> Iterator[sa.Connection]:
+    """A read connection for one page, opened only once the user is known (never two at once)."""
     with web_state(request).engine.connect() as conn:
         yield conn
 

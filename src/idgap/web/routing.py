@@ -11,12 +11,14 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 from idgap.errors import IdgapError
+from idgap.security.dberrors import refusal_of
 from idgap.web.deps import LoginRequired, WebUser, get_session, web_state
 from idgap.web.session import SESSION_COOKIE, cookie_kwargs
 
@@ -78,6 +80,18 @@ def _write_session_cookie(request: Request, response: Response) -> None:
     response.set_cookie(SESSION_COOKIE, value, **cookie_kwargs(secure=secure))
 
 
+def _database_refusal(request: Request, exc: sa.exc.DBAPIError | OverflowError) -> Response:
+    """A race lost to another writer is a 409 page; a value the database refuses, a 422."""
+    refusal = refusal_of(exc)
+    if refusal is None:
+        log.exception("web page %s failed", request.url.path)
+        return render_error(
+            request, 500, "Ocurrió un error inesperado. El detalle quedó en el registro."
+        )
+    log.warning("%s on %s %s: %s", refusal.code, request.method, request.url.path, exc)
+    return render_error(request, refusal.status, refusal.message_es)
+
+
 class WebRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
@@ -91,6 +105,9 @@ class WebRoute(APIRoute):
                 response = render_error(request, 422, _validation_message(exc))
             except IdgapError as exc:
                 response = render_error(request, exc.status, exc.message)
+                response.headers.update(exc.headers)
+            except (sa.exc.DBAPIError, OverflowError) as exc:
+                response = _database_refusal(request, exc)
             except Exception:  # a 500 page never shows exception text; the log has it
                 log.exception("web page %s failed", request.url.path)
                 response = render_error(

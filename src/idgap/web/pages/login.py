@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from idgap.access import verify_token
 from idgap.clock import utc_now
+from idgap.security.throttle import client_of
 from idgap.web.deps import Csrf, get_session, page_context, set_session, web_state
 from idgap.web.routing import WebRoute
 from idgap.web.session import login_session, role_name
@@ -44,12 +45,17 @@ def login_submit(
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",  # noqa: A002 - form field name
 ) -> Response:
+    state, client = web_state(request), client_of(request)
+    state.login_throttle.check(
+        client, "Demasiados intentos fallidos de acceso. Espere un momento y vuelva a intentarlo."
+    )
     principal = None
     if token.strip():
-        with web_state(request).engine.begin() as conn:
+        with state.engine.begin() as conn:
             principal = verify_token(conn, token.strip(), now=utc_now())
     if principal is None:
-        error = "Token no válido o revocado."
+        state.login_throttle.failed(client, f"token {token.strip()[:8]!r}...")
+        error = "Token no válido, caducado o revocado."
         return _login_page(request, next_url=safe_next(next), error=error, status=401)
     session = login_session(
         token_id=int(principal.token_id), name=principal.name, role=role_name(principal.role)

@@ -1,0 +1,1 @@
+"""Edge defences shared by the API and the web UI: throttling, input screening, headers."""
