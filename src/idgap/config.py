@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     milestone_amounts: tuple[float, float, float] = Field(
         (25.0, 35.0, 100.0), description="Bonus paid per milestone reached (cumulative)."
     )
+    claim_deadline_days: int = Field(
+        90, description="Days after the claim window closes during which Yango accepts a claim."
+    )
+    payment_lag_days: int = Field(
+        120, description="A payment belongs to a lead whose window closed at most N days before."
+    )
     recovery_interval_minutes: int = Field(60, description="Scheduled recovery in `idgap serve`.")
     recovery_batch_size: int = Field(500, description="Leads written per atomic batch.")
     secret_key: str = Field(

@@ -39,7 +39,7 @@ def test_json_report_and_reimport_unchanged(tmp_path):
     first = json.loads(run(db, "import", str(folder), "--json").stdout)
     assert {t["table"]: t["loaded"] for t in first["tables"]} == {
         "module_ct_cabinet_leads": 3, "drivers": 3, "summary_daily": 3,
-        "module_ct_scouting_daily": 1, "module_ct_migrations": 1,
+        "module_ct_scouting_daily": 1, "module_ct_migrations": 1, "module_ct_cabinet_payments": 1,
     }  # fmt: skip
     again = json.loads(run(db, "import", str(folder), "--json").stdout)
     assert again["run_id"] == first["run_id"] + 1

@@ -39,12 +39,18 @@ SCOUTING = (
 )
 MIGRATIONS = "id,driver_id,driver_name,scout_id,scout_name,hire_date\nM1,D3,Rosa Mamani,SC9,Eva,\n"
 
+PAYMENTS = (
+    "id,date,time,scout_id,driver,trip_1,trip_5,trip_25,created_at,updated_at\n"
+    "P1,2026-11-20,10:00:00,yango,ROJAS LUIS,1,0,0,2026-11-20 10:00:00,\n"
+)
+
 FILES = {
     "module_ct_cabinet_leads.csv": LEADS,
     "drivers.csv": DRIVERS,
     "summary_daily.csv": SUMMARY,
     "module_ct_scouting_daily.csv": SCOUTING,
     "module_ct_migrations.csv": MIGRATIONS,
+    "module_ct_cabinet_payments.csv": PAYMENTS,
 }
 
 

@@ -39,6 +39,7 @@ def test_directory_import_loads_every_contract_file_and_lists_unknown_ones(engin
         "summary_daily": (3, 0, 0, 0),
         "module_ct_scouting_daily": (1, 0, 0, 0),
         "module_ct_migrations": (1, 0, 0, 0),
+        "module_ct_cabinet_payments": (1, 0, 0, 0),
     }
     assert report.ignored_files == ["notes.txt", "truth.csv"]
     with engine.connect() as conn:

@@ -43,7 +43,9 @@ def db_upgrade() -> None:
 
 
 # Each module defines `register(app)`; the order is the order of `idgap --help`.
-COMMAND_MODULES = ("demo", "intake", "matching", "recovery", "diagnose", "serve", "tokens")
+COMMAND_MODULES = (
+    "demo", "intake", "matching", "recovery", "diagnose", "claims", "serve", "tokens",
+)
 
 
 def _register() -> None:

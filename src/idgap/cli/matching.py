@@ -152,12 +152,26 @@ def _stored_decisions(conn: sa.Connection) -> pl.DataFrame:
 
 
 def evaluate(
-    truth: Annotated[Path, typer.Option(help="CSV with lead_id,true_driver_id[,case].")],
+    truth: Annotated[
+        Path | None, typer.Option(help="CSV with lead_id,true_driver_id[,case].")
+    ] = None,
+    claims_truth: Annotated[
+        Path | None,
+        typer.Option(help="truth_payments.csv (truth_claims.csv beside it): score payments."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Precision, recall, F1 and wrong links of the automatic links against ground truth."""
     from idgap.matching.evaluate import evaluate as run_eval
 
+    if claims_truth is not None:
+        from idgap.cli.claims import evaluate_claims
+
+        evaluate_claims(claims_truth, as_json=as_json)
+        if truth is None:
+            return
+    if truth is None:
+        raise InputError("pass --truth truth_leads.csv and/or --claims-truth truth_payments.csv")
     t = _read_truth(truth)
     with state().engine.connect() as conn:
         decisions = _stored_decisions(conn)

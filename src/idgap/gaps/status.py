@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import polars as pl
 import sqlalchemy as sa
 
+from idgap.claims.ledger import refresh_claims
 from idgap.config import Settings
 from idgap.gaps import inputs
 from idgap.gaps.rules import gap_reason, milestones, origin_detail, risk_level, risk_level_sql
@@ -117,6 +118,8 @@ def refresh_lead_status(
         conn.execute(lead_status.insert(), rows[i : i + WRITE_BATCH])
     # the same leads' (and persons') search keys, in the same transaction
     sync_search_keys(conn, None if lead_ids is None else lead_ids)
+    # the claims ledger moves with the gap status, for the same leads (issue 14)
+    refresh_claims(conn, lead_ids, today=today, settings=settings, now=stamp)
     return len(rows) + len(gone)
 
 

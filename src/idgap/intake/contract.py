@@ -14,6 +14,7 @@ import polars as pl
 from idgap.errors import InputError
 
 LEADS = "module_ct_cabinet_leads"
+PAYMENTS = "module_ct_cabinet_payments"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,14 @@ SOURCES: dict[str, TableSpec] = {
             key=("id",),
             dates=("hire_date",),
             required_values=("driver_id",),
+        ),
+        # Yango's payment report (REF §1.5): the payee as free text, one flag per paid milestone
+        TableSpec(
+            PAYMENTS,
+            required=("id", "date", "driver", "trip_1", "trip_5", "trip_25"),
+            key=("id",),
+            dates=("date",),
+            required_values=("date",),
         ),
     )
 }

@@ -13,7 +13,7 @@ import hashlib
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.intake.contract import LEADS, TableSpec
+from idgap.intake.contract import LEADS, PAYMENTS, TableSpec
 from idgap.intake.dates import parse_date, parse_datetime
 from idgap.store.tables import SOURCE_TABLES
 
@@ -23,6 +23,9 @@ SHOWN_VALUE = 40  # characters of a bad value quoted in a reject reason
 # source date column -> the stored column that holds its parsed value
 PARSED_AS = {"lead_created_at": "lead_created_at", "date_file": "activity_date"}
 WHOLE_NUMBERS = {"summary_daily": ("count_orders_completed", "sum_work_time_seconds")}
+FLAGS = {PAYMENTS: ("trip_1", "trip_5", "trip_25")}  # yes/no columns, as text or as 0/1
+_TRUE = ["1", "1.0", "true", "t", "yes", "y", "si", "sí", "x"]
+_FALSE = ["0", "0.0", "false", "f", "no", "n"]
 
 
 def with_lines(raw: pl.DataFrame) -> pl.DataFrame:
@@ -38,6 +41,18 @@ def _whole_number(e: pl.Expr) -> pl.Expr:
     """'12' and '12.0' are 12; '12.5' and 'x' are null."""
     f = e.cast(pl.Float64, strict=False)
     return pl.when(f == f.round(0)).then(f.cast(pl.Int64, strict=False))
+
+
+def _flag(e: pl.Expr) -> pl.Expr:
+    """'1'/'true'/'sí'... -> True, '0'/'false'/'no' or empty -> False, anything else null."""
+    text = e.str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(e.is_null() | text.is_in(_FALSE))
+        .then(False)
+        .when(text.is_in(_TRUE))
+        .then(True)
+        .otherwise(None)
+    )
 
 
 def _derive(df: pl.DataFrame, table: str) -> pl.DataFrame:
@@ -56,6 +71,9 @@ def _derive(df: pl.DataFrame, table: str) -> pl.DataFrame:
         )
     if table == "module_ct_scouting_daily":
         return df.with_columns(registration_date=parse_date(pl.col("registration_date")))
+    if table == PAYMENTS:
+        flags = {c: _flag(pl.col(c)) for c in FLAGS[PAYMENTS]}
+        return df.with_columns(date=parse_date(pl.col("date")), **flags)
     if "hire_date" in df.columns:
         return df.with_columns(hire_date=parse_date(pl.col("hire_date")))
     return df
@@ -100,6 +118,10 @@ def row_problems(raw: pl.DataFrame, spec: TableSpec) -> list[tuple[pl.Expr, pl.E
         if c in raw.columns:
             bad = pl.col(c).is_not_null() & _whole_number(pl.col(c)).is_null()
             out.append((bad, pl.format(f"{c} is not a whole number: {{}}", _quoted(c))))
+    for c in FLAGS.get(spec.table, ()):
+        if c in raw.columns:
+            bad = _flag(pl.col(c)).is_null()
+            out.append((bad, pl.format(f"{c} is not a yes/no flag: {{}}", _quoted(c))))
     if spec.table in SOURCE_TABLES:
         out += too_long(raw, SOURCE_TABLES[spec.table])
     return out

@@ -18,9 +18,18 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from idgap.claims.settle import settle_payments
 from idgap.config import Settings
 from idgap.errors import InputError
-from idgap.intake.contract import ALL, LEADS, LOAD_ORDER, Source, spec_for, table_for_file
+from idgap.intake.contract import (
+    ALL,
+    LEADS,
+    LOAD_ORDER,
+    PAYMENTS,
+    Source,
+    spec_for,
+    table_for_file,
+)
 from idgap.intake.csv_reader import clean_frame, read_csv_bytes, read_csv_file
 from idgap.intake.legacy import LOADERS
 from idgap.intake.prepare import LINE, prepare, with_lines
@@ -182,6 +191,8 @@ def _load(
         for source in sorted(sources, key=lambda s: LOAD_ORDER.index(s.spec.table)):
             with engine.begin() as conn:  # one transaction per table
                 rep, leads = _load_one(conn, source, run_id=report.run_id, now=now)
+                if source.spec.table == PAYMENTS:  # tie the payments to leads (issue 14)
+                    leads = settle_payments(conn, settings=settings, now=now)[0]
                 if rep.loaded + rep.updated >= ANALYZE_FROM_ROWS:
                     refresh_statistics(conn, WRITES[source.spec.table])
                 if refresh is not None and (leads is None or leads):

@@ -133,8 +133,25 @@ migrations = sa.Table(
     *_bookkeeping(),
 )
 
+cabinet_payments = sa.Table(  # Yango's payment report (REF §1.5): one row per paid milestone
+    "module_ct_cabinet_payments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date(), nullable=False, index=True),  # parsed payment date
+    sa.Column("time", sa.String(20)),
+    sa.Column("scout_id", sa.String(64)),
+    sa.Column("driver", sa.String(300)),  # the payee as free text, no driver id
+    sa.Column("trip_1", sa.Boolean(), nullable=False),
+    sa.Column("trip_5", sa.Boolean(), nullable=False),
+    sa.Column("trip_25", sa.Boolean(), nullable=False),
+    sa.Column("created_at", sa.String(40)),
+    sa.Column("updated_at", sa.String(40)),
+    *_bookkeeping(),
+)
+
 SOURCE_TABLES = {
-    t.name: t for t in (cabinet_leads, drivers, summary_daily, scouting_daily, migrations)
+    t.name: t
+    for t in (cabinet_leads, drivers, summary_daily, scouting_daily, migrations, cabinet_payments)
 }
 
 # --- runs and import bookkeeping -----------------------------------------------------------
@@ -423,4 +440,42 @@ api_tokens = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("last_used_at", TS),
     sa.Column("revoked_at", TS),
+)
+
+
+# --- claims (SPEC §5.1): payments tied to leads, and the ledger per lead x milestone --------
+
+payment_matches = sa.Table(  # one decision per payment row; manual ones are never re-decided
+    "payment_matches",
+    metadata,
+    sa.Column("payment_id", sa.String(64), primary_key=True),
+    sa.Column("outcome", sa.String(16), nullable=False),  # matched | review | unmatched
+    sa.Column("reason_code", sa.String(32), nullable=False),
+    sa.Column("lead_id", sa.String(64), index=True),
+    sa.Column("person_key", sa.String(36)),
+    sa.Column("candidates", Json),  # [{person_key, lead_id, driver_id, names, trips...}] best first
+    sa.Column("decided_by", sa.String(64), nullable=False),  # system | manual:<who>
+    sa.Column("note", sa.Text()),
+    sa.Column("decided_at", TS, nullable=False),
+    sa.Index("ix_payment_matches_outcome", "outcome", "reason_code"),
+)
+
+claims = sa.Table(  # kept current by the writers, like lead_status
+    "claims",
+    metadata,
+    sa.Column("lead_id", sa.String(64), primary_key=True),
+    sa.Column("milestone", sa.Integer(), primary_key=True),  # trips: 1 | 5 | 25
+    sa.Column("lead_date", sa.Date(), nullable=False, index=True),
+    sa.Column("person_key", sa.String(36)),
+    sa.Column("driver_id", sa.String(64)),
+    sa.Column("amount", sa.Float(), nullable=False),  # what the milestone is worth
+    sa.Column("trips_14d", sa.Integer(), nullable=False),
+    sa.Column("reached", sa.Boolean(), nullable=False),
+    sa.Column("paid", sa.Boolean(), nullable=False),
+    sa.Column("payment_id", sa.String(64)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("at_stake", sa.Float(), nullable=False),  # unidentified: best candidate earned it
+    sa.Column("deadline", sa.Date(), nullable=False),  # last day Yango accepts the claim
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Index("ix_claims_status_milestone", "status", "milestone", "amount", "at_stake"),
 )

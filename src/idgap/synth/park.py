@@ -328,7 +328,9 @@ def _zipf(n: int) -> np.ndarray:
 
 
 def write_park(park: SyntheticPark, out_dir: Path) -> dict[str, int]:
-    """Write the five source CSVs plus truth_leads.csv; returns rows per file."""
+    """Write the source CSVs (and Yango's payment report) plus their truth; rows per file."""
+    from idgap.synth.payments import payment_report
     from idgap.synth.writer import write_frames
 
-    return write_frames(park.frames(), out_dir)
+    report = payment_report(park.cabinet_leads, park.drivers, park.summary_daily, park.truth)
+    return write_frames({**park.frames(), **report}, out_dir)
