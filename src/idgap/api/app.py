@@ -9,9 +9,11 @@ from fastapi import FastAPI
 
 from idgap import __version__
 from idgap.api import errors
+from idgap.api.docs import install_docs
 from idgap.api.routes import cabinet_leads, health, identity, ops
 from idgap.api.schemas import ERROR_RESPONSES
 from idgap.config import Settings, get_settings
+from idgap.security.edge import install_edge
 from idgap.security.throttle import FailureThrottle
 from idgap.store.db import make_engine
 
@@ -26,7 +28,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         version=__version__,
         description="Identity gap of a fleet park: gaps, alerts, review queue, recovery runs.",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # served by api.docs from installed assets (offline, CSP-clean)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -35,6 +37,8 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         what="API token", allowed=settings.token_failures_allowed, window_s=settings.auth_window_s
     )
     errors.install(app)
+    install_edge(app, settings, upload_paths={f"{PREFIX}{cabinet_leads.UPLOAD_PATH}"})
+    install_docs(app, PREFIX)
     app.include_router(health.router, prefix=PREFIX)
     for module in (ops, identity, cabinet_leads):
         app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)

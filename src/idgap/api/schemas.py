@@ -15,6 +15,27 @@ class Model(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class InModel(Model):
+    """A request body: text with a NUL byte is refused (422) before it reaches the store."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nul_bytes(cls, data: object) -> object:
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL bytes")
+        return data
+
+
 class Health(Model):
     status: str
     database: str
@@ -269,7 +290,7 @@ class UnmatchedList(Model):
     offset: int
 
 
-class ResolveIn(Model):
+class ResolveIn(InModel):
     driver_id: str | None = Field(None, min_length=1, max_length=64)
     person_key: str | None = Field(None, min_length=1, max_length=36)
     note: str | None = Field(None, max_length=1000)
@@ -288,7 +309,7 @@ class ResolveOut(Model):
     driver_id: str | None
 
 
-class DismissIn(Model):
+class DismissIn(InModel):
     note: str | None = Field(None, max_length=1000)
 
 
@@ -296,12 +317,12 @@ class Message(Model):
     message: str
 
 
-class MergeIn(Model):
+class MergeIn(InModel):
     absorb_person_key: str = Field(min_length=1, max_length=36)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class SplitIn(Model):
+class SplitIn(InModel):
     source_table: str = Field(min_length=1, max_length=64)
     source_pk: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=500)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from idgap.config import Settings
+from idgap.security.edge import install_edge
 from idgap.security.throttle import FailureThrottle
 from idgap.web.deps import WebState
 from idgap.web.pages import dashboard, health, lead, login, persons, review, runs, upload
@@ -38,5 +39,6 @@ def mount_web(app: FastAPI, settings: Settings, engine: sa.Engine) -> None:
 def create_web_app(settings: Settings, engine: sa.Engine) -> FastAPI:
     """The web UI alone (tests and benchmarks that do not need the API)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    install_edge(app, settings, upload_paths=set())
     mount_web(app, settings, engine)
     return app

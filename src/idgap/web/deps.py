@@ -23,6 +23,11 @@ from idgap.web.session import (
     role_allows,
 )
 
+# Bounds of numeric page parameters: anything larger is a 422 page, not a database overflow.
+MAX_PAGE = 1_000_000
+MAX_POS = 10_000_000
+MAX_ID = 2**31 - 1
+
 
 class LoginRequired(Exception):
     """Raised by `current_user`; the web route class turns it into a redirect to /login."""
@@ -121,7 +126,12 @@ def require(role: str) -> Callable[..., WebUser]:
 
 def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
     """Every form POST carries the session's CSRF token in a hidden field."""
-    if not csrf_matches(get_session(request), csrf_token):
+    verify_csrf(request, csrf_token)
+
+
+def verify_csrf(request: Request, submitted: object) -> None:
+    """The check itself, for pages that read their form after authenticating (uploads)."""
+    if not isinstance(submitted, str) or not csrf_matches(get_session(request), submitted):
         raise CsrfError(
             "El formulario caducó o no es válido (token CSRF). "
             "Recargue la página e intente de nuevo."

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from idgap.errors import IdgapError
+from idgap.errors import IdgapError, InputError
 from idgap.security.dberrors import refusal_of
 from idgap.web.deps import LoginRequired, WebUser, get_session, web_state
 from idgap.web.session import SESSION_COOKIE, cookie_kwargs
@@ -80,6 +80,18 @@ def _write_session_cookie(request: Request, response: Response) -> None:
     response.set_cookie(SESSION_COOKIE, value, **cookie_kwargs(secure=secure))
 
 
+async def _refuse_nul_in_form(request: Request) -> None:
+    """NUL in a posted form field is a 400 (the edge screens path and query; uploads are
+    multipart, read by their page after the session check)."""
+    ctype = request.headers.get("content-type", "")
+    if request.method != "POST" or not ctype.startswith("application/x-www-form-urlencoded"):
+        return
+    form = await request.form()  # cached: the route reads the same parsed form
+    for key, value in form.multi_items():
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            raise InputError("Un campo del formulario contiene un carácter nulo (NUL).", status=400)
+
+
 def _database_refusal(request: Request, exc: sa.exc.DBAPIError | OverflowError) -> Response:
     """A race lost to another writer is a 409 page; a value the database refuses, a 422."""
     refusal = refusal_of(exc)
@@ -98,6 +110,7 @@ class WebRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
+                await _refuse_nul_in_form(request)
                 response = await inner(request)
             except LoginRequired:
                 response = _login_redirect(request)

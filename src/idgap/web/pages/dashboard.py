@@ -11,7 +11,7 @@ from idgap.clock import today, utc_now
 from idgap.errors import InputError
 from idgap.gaps import read as gaps
 from idgap.web.chart import points_from_rows, trend_svg
-from idgap.web.deps import Conn, Viewer, page_context, web_state
+from idgap.web.deps import MAX_PAGE, Conn, Viewer, page_context, web_state
 from idgap.web.render import GAP_REASON_LABEL, RISK_LABEL
 from idgap.web.routing import WebRoute
 
@@ -133,7 +133,7 @@ def dashboard(
     date_to: str | None = None,
     sort: str | None = None,
     q: str | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
 ) -> Response:
     filters = {**_filters(gap_reason, risk_level, date_from, date_to), "q": (q or "").strip()}
     sort_key = _sort(sort)

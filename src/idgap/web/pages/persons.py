@@ -11,7 +11,7 @@ from idgap.clock import utc_now
 from idgap.errors import InputError
 from idgap.identity import manual
 from idgap.identity import read as identity
-from idgap.web.deps import Admin, Conn, Csrf, Viewer, flash, page_context, web_state
+from idgap.web.deps import MAX_PAGE, Admin, Conn, Csrf, Viewer, flash, page_context, web_state
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -20,7 +20,7 @@ PERSONS_PAGE = 50
 
 @router.get("/personas", name="web_persons")
 def persons(
-    request: Request, user: Viewer, conn: Conn, q: str = "", page: int = Query(1, ge=1)
+    request: Request, user: Viewer, conn: Conn, q: str = "", page: int = Query(1, ge=1, le=MAX_PAGE)
 ) -> Response:
     offset = (page - 1) * PERSONS_PAGE
     result = identity.list_persons(conn, q=q.strip() or None, limit=PERSONS_PAGE, offset=offset)

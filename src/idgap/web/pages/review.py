@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from idgap.clock import utc_now
@@ -15,7 +15,17 @@ from idgap.identity import manual
 from idgap.identity import read as identity
 from idgap.identity.queue import DEFAULT_SORT, SORTS, STATUSES, QueueFilters
 from idgap.matching.model import Reason
-from idgap.web.deps import Conn, Csrf, Operator, Viewer, flash, page_context, web_state
+from idgap.web.deps import (
+    MAX_ID,
+    MAX_POS,
+    Conn,
+    Csrf,
+    Operator,
+    Viewer,
+    flash,
+    page_context,
+    web_state,
+)
 from idgap.web.render import days_between, url_with
 from idgap.web.review_view import candidate_view, lead_facts
 from idgap.web.routing import WebRoute
@@ -62,7 +72,9 @@ def queue_slice(
 
 
 @router.get("/revision", name="web_review")
-def review(request: Request, user: Viewer, conn: Conn, pos: int = Query(0, ge=0)) -> Response:
+def review(
+    request: Request, user: Viewer, conn: Conn, pos: int = Query(0, ge=0, le=MAX_POS)
+) -> Response:
     filters, link = queue_params(request.query_params)
     entries, total = queue_slice(conn, pos=pos, count=SIDE_LIST, filters=filters)
     if pos and pos >= total and total:
@@ -104,12 +116,12 @@ def _after_action(pos: int, back: str = "") -> Response:
 @router.post("/revision/{unmatched_id}/vincular")
 def link_candidate(
     request: Request,
-    unmatched_id: int,
+    unmatched_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     user: Operator,
     _csrf: Csrf,
     driver_id: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
-    pos: Annotated[int, Form()] = 0,
+    pos: Annotated[int, Form(ge=0, le=MAX_POS)] = 0,
     back: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not driver_id.strip():
@@ -136,11 +148,11 @@ def link_candidate(
 @router.post("/revision/{unmatched_id}/descartar")
 def dismiss(
     request: Request,
-    unmatched_id: int,
+    unmatched_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     user: Operator,
     _csrf: Csrf,
     note: Annotated[str, Form()] = "",
-    pos: Annotated[int, Form()] = 0,
+    pos: Annotated[int, Form(ge=0, le=MAX_POS)] = 0,
     back: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not note.strip():

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from idgap.errors import JobLocked
 from idgap.recovery import job
 from idgap.recovery import read as recovery
-from idgap.web.deps import Conn, Csrf, Operator, Viewer, flash, page_context, web_state
+from idgap.web.deps import (
+    MAX_ID,
+    MAX_PAGE,
+    Conn,
+    Csrf,
+    Operator,
+    Viewer,
+    flash,
+    page_context,
+    web_state,
+)
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -18,7 +30,11 @@ RUNS_PAGE = 25
 
 @router.get("/ejecuciones", name="web_runs")
 def runs(
-    request: Request, user: Viewer, conn: Conn, kind: str = "", page: int = Query(1, ge=1)
+    request: Request,
+    user: Viewer,
+    conn: Conn,
+    kind: str = "",
+    page: int = Query(1, ge=1, le=MAX_PAGE),
 ) -> Response:
     result = recovery.list_runs(
         conn, kind=kind or None, limit=RUNS_PAGE, offset=(page - 1) * RUNS_PAGE
@@ -40,7 +56,9 @@ def runs(
 
 
 @router.get("/ejecuciones/{run_id}", name="web_run")
-def run_detail(request: Request, run_id: int, user: Viewer, conn: Conn) -> Response:
+def run_detail(
+    request: Request, run_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: Viewer, conn: Conn
+) -> Response:
     context = page_context(request, user, active="runs", run=recovery.get_run(conn, run_id))
     return web_state(request).templates.TemplateResponse(request, "run.html", context)
 

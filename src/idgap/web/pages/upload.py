@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from idgap.clock import utc_now
-from idgap.errors import InputError
 from idgap.intake import service as intake
-from idgap.web.deps import Csrf, Operator, Viewer, page_context, web_state
+from idgap.security.uploads import read_upload
+from idgap.web.deps import Operator, Viewer, page_context, verify_csrf, web_state
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 
 LEADS_TABLE = "module_ct_cabinet_leads"
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 @router.get("/carga", name="web_upload")
@@ -24,33 +22,21 @@ def upload_form(request: Request, user: Viewer) -> Response:
     return web_state(request).templates.TemplateResponse(request, "upload.html", context)
 
 
-def _read_upload(upload: UploadFile) -> bytes:
-    data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-    if not data:
-        raise InputError("El archivo está vacío.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError("El archivo supera el máximo de 200 MB.")
-    return data
-
-
 @router.post("/carga")
-def upload_submit(
-    request: Request,
-    user: Operator,
-    _csrf: Csrf,
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    if file is None or not file.filename:
-        raise InputError("Elija un archivo CSV de leads.")
+async def upload_submit(request: Request, user: Operator) -> Response:
+    """The form is read here, after the session check, under IDGAP_MAX_UPLOAD_MB (edge cap)."""
     state = web_state(request)
-    report = intake.import_bytes(
-        state.engine,
-        _read_upload(file),
-        file_name=file.filename,
-        table=LEADS_TABLE,
-        now=utc_now(),
-        settings=state.settings,
-    )
+    upload = await read_upload(
+        request, field="file", missing="Elija un archivo CSV de leads.",
+        empty="El archivo está vacío.",
+    )  # fmt: skip
+    verify_csrf(request, upload.form.get("csrf_token"))
+    report = await run_in_threadpool(
+        intake.import_bytes, state.engine, upload.data, file_name=upload.file_name,
+        table=LEADS_TABLE, now=utc_now(), settings=state.settings,
+    )  # fmt: skip
     tables = report.to_dict()["tables"]
-    context = page_context(request, user, active="upload", report=tables, file_name=file.filename)
+    context = page_context(
+        request, user, active="upload", report=tables, file_name=upload.file_name
+    )
     return state.templates.TemplateResponse(request, "upload.html", context)
