@@ -60,8 +60,9 @@ def test_payment_rows_are_upserted_idempotently_and_rejects_keep_line_and_reason
     ]
     decided = _table(engine, payment_matches, "payment_id")
     assert [(r[0], r[1], r[2]) for r in decided] == [
-        ("1", "unmatched", "NO_CANDIDATES"), ("2", "unmatched", "NO_CANDIDATES"),
-    ]  # fmt: skip
+        ("1", "unmatched", "NO_CANDIDATES"),
+        ("2", "unmatched", "NO_CANDIDATES"),
+    ]
     again = import_bytes(engine, data, file_name=PAYMENTS, table=None, now=LATER, settings=SETTINGS)
     t = again.tables[0]
     assert (t.loaded, t.updated, t.unchanged) == (0, 0, 2)
@@ -87,9 +88,10 @@ def test_park_with_payments_recovered_agrees_with_the_truth(engine, park_dir, tm
     )
     status = pl.when(pl.col("status") == "expired").then(pl.lit("owed")).otherwise("status")
     agree = both.filter(
-        (status == pl.col("status_t")) & (pl.col("paid") == pl.col("paid_t").str.to_lowercase())
+        (status == pl.col("status_t"))
+        & (pl.col("paid") == pl.col("paid_t").str.to_lowercase())
         & pl.col("payment_id").eq_missing(pl.col("payment_id_t"))
-    )  # fmt: skip
+    )
     assert both.height > 400
     assert agree.height / both.height >= 0.98
     assert tot["paid"] > 0 and tot["owed"] + tot["expired"] > 0
@@ -100,13 +102,17 @@ def test_park_with_payments_recovered_agrees_with_the_truth(engine, park_dir, tm
 
 def test_reimporting_the_same_payment_report_changes_nothing(engine, park_dir):
     _recovered(engine, park_dir)
-    before = (_table(engine, claims, "lead_id", "milestone"),
-              _table(engine, payment_matches, "payment_id"))  # fmt: skip
+    before = (
+        _table(engine, claims, "lead_id", "milestone"),
+        _table(engine, payment_matches, "payment_id"),
+    )
     report = import_path(engine, park_dir / PAYMENTS, now=LATER, settings=SETTINGS)
     assert report.tables[0].loaded == report.tables[0].updated == 0
     read.ensure_current(engine, settings=SETTINGS, now=LATER + dt.timedelta(minutes=5), by="t")
-    after = (_table(engine, claims, "lead_id", "milestone"),
-             _table(engine, payment_matches, "payment_id"))  # fmt: skip
+    after = (
+        _table(engine, claims, "lead_id", "milestone"),
+        _table(engine, payment_matches, "payment_id"),
+    )
     assert after == before
 
 
@@ -123,8 +129,15 @@ def test_a_reviewed_payment_is_linked_by_hand_and_kept_by_later_settlements(engi
             payment = read.payment_items(conn, "unmatched", page=1, page_size=1)["items"][0]
     target = payment["candidates"][0]["lead_id"] if payment["candidates"] else linked
     with engine.begin() as conn:
-        link_payment(conn, payment["payment_id"], target, who="ana", note="same phone",
-                     settings=SETTINGS, now=LATER)  # fmt: skip
+        link_payment(
+            conn,
+            payment["payment_id"],
+            target,
+            who="ana",
+            note="same phone",
+            settings=SETTINGS,
+            now=LATER,
+        )
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(claims.c.milestone, claims.c.paid).where(
@@ -145,8 +158,9 @@ def test_a_reviewed_payment_is_linked_by_hand_and_kept_by_later_settlements(engi
     with engine.connect() as conn:
         assert read.payment(conn, payment["payment_id"])["lead_id"] == target
     with engine.begin() as conn:
-        dismiss_payment(conn, payment["payment_id"], who="ana", note=None, settings=SETTINGS,
-                        now=LATER)  # fmt: skip
+        dismiss_payment(
+            conn, payment["payment_id"], who="ana", note=None, settings=SETTINGS, now=LATER
+        )
     with engine.connect() as conn:
         left = conn.execute(
             sa.select(sa.func.count()).where(claims.c.payment_id == payment["payment_id"])

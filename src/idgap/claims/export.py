@@ -33,8 +33,9 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def write_claims(conn: sa.Connection, out: Path, *, xlsx: bool = False,
-                 filters: ClaimFilters | None = None) -> int:  # fmt: skip
+def write_claims(
+    conn: sa.Connection, out: Path, *, xlsx: bool = False, filters: ClaimFilters | None = None
+) -> int:
     """Write every ledger row; -> rows written."""
     rows = ([cell_text(v) for v in r] for r in export_rows(conn, filters))
     return write_xlsx(out, EXPORT_COLUMNS, rows) if xlsx else write_csv(out, EXPORT_COLUMNS, rows)

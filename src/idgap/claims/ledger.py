@@ -26,14 +26,35 @@ from idgap.store.tables import cabinet_payments, claims, lead_status, payment_ma
 S, D, B, I64, F = pl.Utf8, pl.Date, pl.Boolean, pl.Int64, pl.Float64
 WHOLE_TABLE_ABOVE = 5_000
 CLAIM_COLUMNS = (
-    "lead_id", "milestone", "lead_date", "person_key", "driver_id", "amount", "trips_14d",
-    "reached", "paid", "payment_id", "status", "at_stake", "deadline",
-)  # fmt: skip
+    "lead_id",
+    "milestone",
+    "lead_date",
+    "person_key",
+    "driver_id",
+    "amount",
+    "trips_14d",
+    "reached",
+    "paid",
+    "payment_id",
+    "status",
+    "at_stake",
+    "deadline",
+)
 CLAIM_SCHEMA = {
-    "lead_id": S, "milestone": I64, "lead_date": D, "person_key": S, "driver_id": S,
-    "amount": F, "trips_14d": I64, "reached": B, "paid": B, "payment_id": S, "status": S,
-    "at_stake": F, "deadline": D,
-}  # fmt: skip
+    "lead_id": S,
+    "milestone": I64,
+    "lead_date": D,
+    "person_key": S,
+    "driver_id": S,
+    "amount": F,
+    "trips_14d": I64,
+    "reached": B,
+    "paid": B,
+    "payment_id": S,
+    "status": S,
+    "at_stake": F,
+    "deadline": D,
+}
 
 
 def milestone_frame(settings: Settings) -> pl.DataFrame:
@@ -79,13 +100,18 @@ def derive_claims(
 def _status(today: dt.date) -> pl.Expr:
     paid, reached = pl.col("paid"), pl.col("reached")
     return (
-        pl.when(paid & reached).then(pl.lit(C.PAID.value))
-        .when(paid).then(pl.lit(C.PAID_NOT_REACHED.value))
-        .when(~pl.col("identified")).then(pl.lit(C.UNIDENTIFIED.value))
-        .when(reached & (pl.col("deadline") < pl.lit(today))).then(pl.lit(C.EXPIRED.value))
-        .when(reached).then(pl.lit(C.OWED.value))
+        pl.when(paid & reached)
+        .then(pl.lit(C.PAID.value))
+        .when(paid)
+        .then(pl.lit(C.PAID_NOT_REACHED.value))
+        .when(~pl.col("identified"))
+        .then(pl.lit(C.UNIDENTIFIED.value))
+        .when(reached & (pl.col("deadline") < pl.lit(today)))
+        .then(pl.lit(C.EXPIRED.value))
+        .when(reached)
+        .then(pl.lit(C.OWED.value))
         .otherwise(pl.lit(C.NOT_REACHED.value))
-    )  # fmt: skip
+    )
 
 
 def _in(stmt: sa.Select, col: sa.ColumnElement, keys: list[str] | None) -> sa.Select:
@@ -95,11 +121,21 @@ def _in(stmt: sa.Select, col: sa.ColumnElement, keys: list[str] | None) -> sa.Se
 def _lead_rows(conn: sa.Connection, lead_ids: list[str] | None) -> pl.DataFrame:
     ls = lead_status
     stmt = sa.select(
-        ls.c.lead_id, ls.c.lead_date, ls.c.person_key, ls.c.driver_id, ls.c.trips_14d,
+        ls.c.lead_id,
+        ls.c.lead_date,
+        ls.c.person_key,
+        ls.c.driver_id,
+        ls.c.trips_14d,
         ls.c.amount_at_stake,
-    )  # fmt: skip
-    schema = {"lead_id": S, "lead_date": D, "person_key": S, "driver_id": S, "trips_14d": I64,
-              "amount_at_stake": F}  # fmt: skip
+    )
+    schema = {
+        "lead_id": S,
+        "lead_date": D,
+        "person_key": S,
+        "driver_id": S,
+        "trips_14d": I64,
+        "amount_at_stake": F,
+    }
     return chunked(conn, lambda k: _in(stmt, ls.c.lead_id, k), lead_ids, schema)
 
 
@@ -114,10 +150,11 @@ def paid_milestones(conn: sa.Connection, lead_ids: list[str] | None) -> pl.DataF
     schema = {"lead_id": S, "payment_id": S} | {c: B for c in FLAG_COLUMNS.values()}
     rows = chunked(conn, lambda k: _in(stmt, pm.c.lead_id, k), lead_ids, schema)
     parts = [
-        rows.filter(pl.col(col)).select("lead_id", pl.lit(m, dtype=I64).alias("milestone"),
-                                        "payment_id")
+        rows.filter(pl.col(col)).select(
+            "lead_id", pl.lit(m, dtype=I64).alias("milestone"), "payment_id"
+        )
         for m, col in FLAG_COLUMNS.items()
-    ]  # fmt: skip
+    ]
     return pl.concat(parts)
 
 
@@ -130,9 +167,11 @@ def compute_claims(
     conn: sa.Connection, lead_ids: list[str] | None, *, today: dt.date, settings: Settings
 ) -> pl.DataFrame:
     return derive_claims(
-        _lead_rows(conn, lead_ids), paid_milestones(conn, lead_ids),
-        settings=settings, today=today,
-    )  # fmt: skip
+        _lead_rows(conn, lead_ids),
+        paid_milestones(conn, lead_ids),
+        settings=settings,
+        today=today,
+    )
 
 
 def refresh_claims(

@@ -15,21 +15,31 @@ from typing import Any
 import sqlalchemy as sa
 
 from idgap.claims.ledger import expire_claims
-from idgap.claims.model import ClaimStatus, PaymentOutcome
+from idgap.claims.model import FLAG_COLUMNS, ClaimStatus, PaymentOutcome
 from idgap.claims.settle import ensure_settled
 from idgap.config import Settings
 from idgap.errors import InputError
-from idgap.gaps.query import money
+from idgap.gaps.query import _day, _text, money
 from idgap.store.tables import cabinet_payments, claims, payment_matches
 
 STATUSES = tuple(s.value for s in ClaimStatus)
+MILESTONES = tuple(FLAG_COLUMNS)  # the milestones Yango's report can pay
 OUTCOMES = tuple(o.value for o in PaymentOutcome)
 PENDING = "pending"  # a payment not decided yet (imported before any settlement)
 REACHED = (ClaimStatus.PAID, ClaimStatus.OWED, ClaimStatus.EXPIRED)
 ITEM_COLUMNS = (
-    "lead_id", "driver_id", "person_key", "lead_date", "milestone", "amount", "trips_14d",
-    "reached", "paid", "payment_id", "status",
-)  # fmt: skip
+    "lead_id",
+    "driver_id",
+    "person_key",
+    "lead_date",
+    "milestone",
+    "amount",
+    "trips_14d",
+    "reached",
+    "paid",
+    "payment_id",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,24 @@ class ClaimFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
+    @classmethod
+    def of(cls, **raw: Any) -> ClaimFilters:
+        """From request or form values: text dates, '' for none, a milestone as text."""
+        milestone = raw.get("milestone")
+        try:
+            m = int(milestone) if milestone not in (None, "") else None
+        except (TypeError, ValueError):
+            raise InputError(f"milestone must be 1, 5 or 25, got {milestone!r}") from None
+        return cls(
+            status=_text(raw.get("status")),
+            milestone=m,
+            date_from=_day(raw.get("date_from"), "date_from"),
+            date_to=_day(raw.get("date_to"), "date_to"),
+        )
+
     def __post_init__(self) -> None:
+        if self.milestone is not None and self.milestone not in MILESTONES:
+            raise InputError(f"milestone must be one of {MILESTONES}, got {self.milestone}")
         if self.status and self.status not in STATUSES:
             raise InputError(f"unknown status {self.status!r}; use {', '.join(STATUSES)}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -107,7 +134,11 @@ def claim_items(
 ) -> dict[str, Any]:
     f = filters or ClaimFilters()
     c = claims.c
-    total = int(conn.execute(sa.select(sa.func.count()).where(*f.clauses())).scalar_one())
+    total = int(
+        conn.execute(
+            sa.select(sa.func.count()).select_from(claims).where(*f.clauses())
+        ).scalar_one()
+    )
     rows = conn.execute(
         sa.select(*[c[k] for k in ITEM_COLUMNS])
         .where(*f.clauses())
@@ -119,8 +150,12 @@ def claim_items(
 
 
 def _meta(page: int, page_size: int, total: int) -> dict[str, int]:
-    return {"page": page, "page_size": page_size, "total": total,
-            "total_pages": (total + page_size - 1) // page_size}  # fmt: skip
+    return {
+        "page": page,
+        "page_size": page_size,
+        "total": total,
+        "total_pages": (total + page_size - 1) // page_size,
+    }
 
 
 def export_rows(conn: sa.Connection, filters: ClaimFilters | None = None) -> sa.CursorResult:
@@ -173,17 +208,27 @@ def payment_items(
         .order_by(p.c.date.desc(), p.c.id)
         .limit(page_size)
         .offset((page - 1) * page_size)
-    ).all()  # fmt: skip
+    ).all()
     return {"items": [_payment(r) for r in rows], "meta": _meta(page, page_size, total)}
 
 
 def _payment_select() -> sa.Select:
     p, pm = cabinet_payments, payment_matches
     return sa.select(
-        p.c.id, p.c.date, p.c.driver, p.c.trip_1, p.c.trip_5, p.c.trip_25, pm.c.outcome,
-        pm.c.reason_code, pm.c.lead_id, pm.c.person_key, pm.c.candidates, pm.c.decided_by,
+        p.c.id,
+        p.c.date,
+        p.c.driver,
+        p.c.trip_1,
+        p.c.trip_5,
+        p.c.trip_25,
+        pm.c.outcome,
+        pm.c.reason_code,
+        pm.c.lead_id,
+        pm.c.person_key,
+        pm.c.candidates,
+        pm.c.decided_by,
         pm.c.note,
-    ).select_from(p.outerjoin(pm, pm.c.payment_id == p.c.id))  # fmt: skip
+    ).select_from(p.outerjoin(pm, pm.c.payment_id == p.c.id))
 
 
 def _payment(r: Any) -> dict[str, Any]:
@@ -192,11 +237,18 @@ def _payment(r: Any) -> dict[str, Any]:
         candidates = json.loads(candidates)
     milestones = [m for m, flag in ((1, r.trip_1), (5, r.trip_5), (25, r.trip_25)) if flag]
     return {
-        "payment_id": r.id, "date": r.date, "payee": r.driver, "milestones": milestones,
-        "outcome": _outcome_of(r), "reason_code": r.reason_code, "lead_id": r.lead_id,
-        "person_key": r.person_key, "candidates": candidates or [],
-        "decided_by": r.decided_by, "note": r.note,
-    }  # fmt: skip
+        "payment_id": r.id,
+        "date": r.date,
+        "payee": r.driver,
+        "milestones": milestones,
+        "outcome": _outcome_of(r),
+        "reason_code": r.reason_code,
+        "lead_id": r.lead_id,
+        "person_key": r.person_key,
+        "candidates": candidates or [],
+        "decided_by": r.decided_by,
+        "note": r.note,
+    }
 
 
 def payment(conn: sa.Connection, payment_id: str) -> dict[str, Any] | None:

@@ -63,10 +63,14 @@ def link_payment(
     if lead.person_key is None:
         raise Conflict(f"lead {lead_id!r} has no identity yet: resolve the lead first")
     values = {
-        "outcome": PaymentOutcome.MATCHED.value, "reason_code": PaymentReason.MANUAL.value,
-        "lead_id": lead_id, "person_key": lead.person_key, "decided_by": f"manual:{who}"[:64],
-        "note": _note(note), "decided_at": now,
-    }  # fmt: skip
+        "outcome": PaymentOutcome.MATCHED.value,
+        "reason_code": PaymentReason.MANUAL.value,
+        "lead_id": lead_id,
+        "person_key": lead.person_key,
+        "decided_by": f"manual:{who}"[:64],
+        "note": _note(note),
+        "decided_at": now,
+    }
     _write(conn, payment_id, values, previous)
     touched = [lead_id] + ([previous.lead_id] if previous and previous.lead_id else [])
     refresh_claims(conn, touched, today=now.date(), settings=settings, now=now)
@@ -85,10 +89,14 @@ def dismiss_payment(
     """None of our leads is the payee: keep the payment listed as unmatched, for good."""
     previous = _current(conn, payment_id)
     values = {
-        "outcome": PaymentOutcome.UNMATCHED.value, "reason_code": PaymentReason.MANUAL.value,
-        "lead_id": None, "person_key": None, "decided_by": f"manual:{who}"[:64],
-        "note": _note(note), "decided_at": now,
-    }  # fmt: skip
+        "outcome": PaymentOutcome.UNMATCHED.value,
+        "reason_code": PaymentReason.MANUAL.value,
+        "lead_id": None,
+        "person_key": None,
+        "decided_by": f"manual:{who}"[:64],
+        "note": _note(note),
+        "decided_at": now,
+    }
     _write(conn, payment_id, values, previous)
     if previous is not None and previous.lead_id:
         refresh_claims(conn, [previous.lead_id], today=now.date(), settings=settings, now=now)

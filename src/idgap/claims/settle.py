@@ -57,16 +57,24 @@ def read_candidates(conn: sa.Connection) -> pl.DataFrame:
     ls, cl, d = lead_status, cabinet_leads, drivers
     stmt = (
         sa.select(
-            ls.c.lead_id, ls.c.lead_date, ls.c.person_key, ls.c.driver_id, ls.c.trips_14d,
-            cl.c.first_name, cl.c.middle_name, cl.c.last_name,
-            d.c.full_name, d.c.first_name.label("d_first"), d.c.middle_name.label("d_middle"),
+            ls.c.lead_id,
+            ls.c.lead_date,
+            ls.c.person_key,
+            ls.c.driver_id,
+            ls.c.trips_14d,
+            cl.c.first_name,
+            cl.c.middle_name,
+            cl.c.last_name,
+            d.c.full_name,
+            d.c.first_name.label("d_first"),
+            d.c.middle_name.label("d_middle"),
             d.c.last_name.label("d_last"),
         )
         .select_from(
             ls.join(cl, cl.c.lead_id == ls.c.lead_id).outerjoin(d, d.c.driver_id == ls.c.driver_id)
         )
         .where(ls.c.driver_id.is_not(None))
-    )  # fmt: skip
+    )
     names = ["first_name", "middle_name", "last_name", "full_name", "d_first", "d_middle", "d_last"]
     schema = {k: v for k, v in CANDIDATE_SCHEMA.items() if not k.endswith("_name")}
     raw = read_frame(conn, stmt, schema | {n: pl.Utf8 for n in names})
@@ -92,15 +100,29 @@ def _stored(conn: sa.Connection) -> tuple[pl.DataFrame, set[str]]:
     """System decisions as comparable rows, and the ids decided by a person (kept as they are)."""
     pm = payment_matches
     rows = conn.execute(
-        sa.select(pm.c.payment_id, pm.c.outcome, pm.c.reason_code, pm.c.lead_id,
-                  pm.c.person_key, pm.c.candidates, pm.c.decided_by)
-    ).all()  # fmt: skip
+        sa.select(
+            pm.c.payment_id,
+            pm.c.outcome,
+            pm.c.reason_code,
+            pm.c.lead_id,
+            pm.c.person_key,
+            pm.c.candidates,
+            pm.c.decided_by,
+        )
+    ).all()
     manual = {r.payment_id for r in rows if r.decided_by != SYSTEM}
     system = [
-        (r.payment_id, r.outcome, r.reason_code, r.lead_id, r.person_key,
-         _canonical_json(r.candidates))
-        for r in rows if r.decided_by == SYSTEM
-    ]  # fmt: skip
+        (
+            r.payment_id,
+            r.outcome,
+            r.reason_code,
+            r.lead_id,
+            r.person_key,
+            _canonical_json(r.candidates),
+        )
+        for r in rows
+        if r.decided_by == SYSTEM
+    ]
     return pl.DataFrame(system, schema=DECISION_SCHEMA, orient="row"), manual
 
 
@@ -125,11 +147,16 @@ def settle_payments(
         conn,
         payment_matches,
         changed.select(
-            "payment_id", "outcome", "reason_code", "lead_id", "person_key",
+            "payment_id",
+            "outcome",
+            "reason_code",
+            "lead_id",
+            "person_key",
             pl.col("candidates_json").alias("candidates"),
-            pl.lit(SYSTEM).alias("decided_by"), now_column("decided_at", now),
+            pl.lit(SYSTEM).alias("decided_by"),
+            now_column("decided_at", now),
         ),
-    )  # fmt: skip
+    )
     leads = pl.concat([changed["lead_id"], before["lead_id"]]).drop_nulls().unique().to_list()
     counts = fresh.group_by("outcome").len().rows()
     return leads, {"changed": changed.height, **{k: int(v) for k, v in counts}}
@@ -147,10 +174,15 @@ def settle(conn: sa.Connection, *, settings: Settings, now: dt.datetime, by: str
     }
     conn.execute(
         runs.insert().values(
-            kind=KIND, status="completed", started_at=now, finished_at=now, heartbeat_at=now,
-            triggered_by=by, stats=stats,
+            kind=KIND,
+            status="completed",
+            started_at=now,
+            finished_at=now,
+            heartbeat_at=now,
+            triggered_by=by,
+            stats=stats,
         )
-    )  # fmt: skip
+    )
     return leads
 
 

@@ -22,9 +22,11 @@ def diagnose_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Gap metrics, job freshness, top fail reasons, 24 h volume, links, recommendations."""
+    from idgap.claims.read import ensure_current
     from idgap.gaps.diagnose import diagnose
 
     st = state()
+    ensure_current(st.engine, settings=st.settings, now=utc_now(), by="cli")
     with st.engine.connect() as conn:
         report = diagnose(conn, now=utc_now(), settings=st.settings)
     if as_json:
@@ -144,9 +146,27 @@ def recommendations_panel(report: dict[str, Any]) -> Panel:
     )
 
 
+def claims_panel(report: dict[str, Any]) -> Panel:
+    c, cur = report["claims"], report["currency"]
+    table = Table.grid(padding=(0, 2))
+    rows = (
+        ("Expected (milestones reached)", c["expected"]),
+        ("Paid by Yango", c["paid"]),
+        (f"Owed, to claim ({c['owed_milestones']:,} milestones)", c["owed"]),
+        ("Expired (past the claim deadline)", c["expired"]),
+        ("Disputes (paid, not reached)", c["disputes"]),
+        (f"Unidentified ({c['unidentified_leads']:,} leads, best candidate)", c["unidentified"]),
+    )
+    for label, amount in rows:
+        table.add_row(label, f"{cur} {amount:,.2f}")
+    pays = ", ".join(f"{k} {v:,}" for k, v in c["payments"].items())
+    return Panel(Group(table, Text(f"payments: {pays}")), title="Claims (Cobranza)")
+
+
 def print_diagnosis(report: dict[str, Any], out: Console) -> None:
     out.print(f"[bold]idgap diagnosis[/] at {_fmt_ts(report['generated_at'])}")
-    for panel in (gap_panel, job_panel, reasons_panel, links_panel, recommendations_panel):
+    panels = (gap_panel, job_panel, reasons_panel, links_panel, claims_panel, recommendations_panel)
+    for panel in panels:
         out.print(panel(report))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from idgap.claims.diagnose import claims_section
 from idgap.config import Settings
 from idgap.gaps.health import JOB_KINDS
 from idgap.gaps.query import ensure_current_ages, money
@@ -44,6 +45,7 @@ def diagnose(conn: sa.Connection, *, now: dt.datetime, settings: Settings) -> di
         "links": links_and_origins(conn, now=now),
         "integrity": integrity(conn),
         "review_queue": review_queue(conn),
+        "claims": claims_section(conn),
     }
     report["recommendations"] = recommendations(report, settings=settings)
     levels = {r["level"] for r in report["recommendations"]}

@@ -10,12 +10,22 @@ from idgap.config import Settings
 from idgap.security.edge import install_edge
 from idgap.security.throttle import FailureThrottle
 from idgap.web.deps import WebState
-from idgap.web.pages import dashboard, health, lead, login, persons, review, runs, upload
+from idgap.web.pages import (
+    cobranza,
+    dashboard,
+    health,
+    lead,
+    login,
+    persons,
+    review,
+    runs,
+    upload,
+)
 from idgap.web.render import STATIC_DIR, make_templates
 from idgap.web.session import SessionCodec
 
 # one module per page under web/pages/; a new page adds its module here
-ROUTERS = (login, dashboard, review, lead, persons, runs, upload, health)
+ROUTERS = (login, dashboard, review, lead, persons, runs, upload, health, cobranza)
 
 
 def mount_web(app: FastAPI, settings: Settings, engine: sa.Engine) -> None:

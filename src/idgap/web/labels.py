@@ -53,6 +53,7 @@ RUN_KIND = {
     "import": "Importación",
     "backfill_origins": "Orígenes",
     "import_legacy": "Importación del sistema anterior",
+    "claims": "Cobranza (pagos)",
 }
 QUEUE_STATUS = {"OPEN": "Pendiente", "RESOLVED": "Resuelto", "DISMISSED": "Descartado"}
 PERSON_STATUS = {"active": "Activa", "merged": "Fusionada", "retired": "Retirada (deshecha)"}
@@ -83,6 +84,7 @@ SOURCE = {
     "module_ct_cabinet_leads": "Leads (Cabinet)",
     "module_ct_scouting_daily": "Scouting",
     "module_ct_migrations": "Migraciones",
+    "module_ct_cabinet_payments": "Pagos de Yango",
     "drivers": "Conductores",
     "summary_daily": "Actividad diaria",
 }
@@ -145,6 +147,30 @@ STAT = {  # run statistics (recovery, matching, import, backfill)
     "persons": "Personas",
     "links": "Vínculos",
 }
+CLAIM_STATUS = {  # issue 14: the claims ledger
+    "paid": "Pagado",
+    "owed": "Por cobrar",
+    "not_reached": "No alcanzado",
+    "paid_not_reached": "En disputa",
+    "unidentified": "Sin identidad",
+    "expired": "Vencido",
+}
+PAYMENT_OUTCOME = {
+    "matched": "Vinculado",
+    "review": "En revisión",
+    "unmatched": "Sin coincidencia",
+    "pending": "Pendiente",
+}
+PAYMENT_REASON = {
+    "NAME_MILESTONE": "Nombre y hito alcanzado",
+    "NAME_NOT_REACHED": "Nombre exacto, hito no alcanzado",
+    "MULTIPLE_CANDIDATES": "Varios candidatos (homónimos)",
+    "WEAK_NAME_ONLY": "Nombre parcial, hito no alcanzado",
+    "NO_CANDIDATES": "Ningún lead coincide",
+    "MISSING_NAME": "Nombre insuficiente",
+    "NO_MILESTONE": "Sin hito marcado",
+    "MANUAL": "Decisión manual",
+}
 SECONDS_STATS = {"elapsed", "elapsed_seconds", "seconds"}
 
 KINDS: dict[str, Mapping[str, str]] = {
@@ -169,6 +195,9 @@ KINDS: dict[str, Mapping[str, str]] = {
     "role": ROLE,
     "level": RECOMMENDATION_LEVEL,
     "stat": STAT,
+    "claim_status": CLAIM_STATUS,
+    "payment_outcome": PAYMENT_OUTCOME,
+    "payment_reason": PAYMENT_REASON,
 }
 
 # noun -> (singular, plural); `count(n, noun)` picks one
@@ -189,6 +218,7 @@ NOUNS = {
     "batch": ("lote", "lotes"),
     "second": ("segundo", "segundos"),
     "minute": ("minuto", "minutos"),
+    "payment": ("pago", "pagos"),
 }
 
 
