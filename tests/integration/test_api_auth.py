@@ -6,7 +6,14 @@ import pytest
 import sqlalchemy as sa
 
 from idgap.recovery import job
-from idgap.store.tables import identity_links, identity_unmatched, persons, runs
+from idgap.store.tables import (
+    cabinet_payments,
+    claims,
+    identity_links,
+    identity_unmatched,
+    persons,
+    runs,
+)
 from tests.integration.api_support import ROLES, Api, Request, seeded_api, small_park
 
 
@@ -22,6 +29,7 @@ def api(engine, park) -> Api:
 
 LEADS = "module_ct_cabinet_leads"
 CSV = b"id,external_id,lead_created_at,first_name\n900,auth1,2026-11-01,Ana\n"
+PAYMENTS_CSV = b"id,date,driver,trip_1,trip_5,trip_25\nA1,2026-11-20,Ana Ruiz,1,0,0\n"
 
 
 def _person(api: Api, nth: int = 0) -> str:
@@ -44,6 +52,16 @@ def _lead_link(api: Api) -> str:
     lk = identity_links
     stmt = sa.select(sa.func.min(lk.c.source_pk)).where(lk.c.source_table == LEADS)
     return str(api.scalar(stmt))
+
+
+def _payment(api: Api) -> str:
+    return str(api.scalar(sa.select(sa.func.min(cabinet_payments.c.id))))
+
+
+def _claimable_lead(api: Api) -> str:
+    return str(
+        api.scalar(sa.select(sa.func.min(claims.c.lead_id)).where(claims.c.person_key.is_not(None)))
+    )
 
 
 def _get(path: str) -> Request:
@@ -109,6 +127,29 @@ ROUTES: list[tuple[str, str, str, Request]] = [
         "/cabinet-leads/upload-csv",
         "operator",
         lambda api: ("/cabinet-leads/upload-csv", {"files": {"file": ("leads.csv", CSV)}}),
+    ),
+    ("GET", "/ops/claims", "viewer", _get("/ops/claims?page_size=5")),
+    ("GET", "/ops/payments", "viewer", _get("/ops/payments?page_size=5")),
+    (
+        "POST",
+        "/ops/payments/{payment_id}/link",
+        "operator",
+        lambda api: (
+            f"/ops/payments/{_payment(api)}/link",
+            {"json": {"lead_id": _claimable_lead(api), "note": "same phone"}},
+        ),
+    ),
+    (
+        "POST",
+        "/ops/payments/{payment_id}/dismiss",
+        "operator",
+        lambda api: (f"/ops/payments/{_payment(api)}/dismiss", {"json": {"note": "not ours"}}),
+    ),
+    (
+        "POST",
+        "/ops/payments/upload-csv",
+        "operator",
+        lambda api: ("/ops/payments/upload-csv", {"files": {"file": ("pay.csv", PAYMENTS_CSV)}}),
     ),
 ]
 
