@@ -107,3 +107,19 @@ def test_one_click_link_from_the_queue_needs_an_operator(app, seeded):
         got = read.payment(conn, pay["payment_id"])
     assert (got["outcome"], got["lead_id"]) == ("matched", target)
     assert "vinculado al lead" in op.get("/cobranza").text
+
+
+def test_operator_uploads_the_payment_report_and_sees_the_counts(app, seeded):
+    op = client_as(app, seeded, "operator")
+    token = csrf_of(op.get("/cobranza").text)
+    data = "id,date,driver,trip_1,trip_5,trip_25\nW1,2026-11-20,Ana Ruiz,1,0,0\nW2,x,Ana,1,0,0\n"
+    done = op.post(
+        "/cobranza/carga",
+        data={"csrf_token": token},
+        files={"file": ("pagos.csv", data, "text/csv")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert (
+        "Pagos: 1 nuevos, 0 actualizados, 0 sin cambios, 1 rechazados." in op.get("/cobranza").text
+    )

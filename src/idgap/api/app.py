@@ -37,7 +37,9 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         what="API token", allowed=settings.token_failures_allowed, window_s=settings.auth_window_s
     )
     errors.install(app)
-    install_edge(app, settings, upload_paths={f"{PREFIX}{cabinet_leads.UPLOAD_PATH}"})
+    install_edge(
+        app, settings, upload_paths={f"{PREFIX}{m.UPLOAD_PATH}" for m in (cabinet_leads, claims)}
+    )
     install_docs(app, PREFIX)
     app.include_router(health.router, prefix=PREFIX)
     for module in (ops, identity, cabinet_leads, claims):

@@ -149,7 +149,7 @@ async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str
     await send({"type": "http.response.body", "body": body})
 
 
-WEB_UPLOAD_PATHS = frozenset({"/carga"})
+WEB_UPLOAD_PATHS = frozenset({"/carga", "/cobranza/carga"})
 
 
 def install_edge(app: Any, settings: Any, *, upload_paths: set[str]) -> None:

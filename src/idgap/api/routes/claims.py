@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import APIRouter, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from idgap.api.claims_schemas import (
     ClaimsResponse,
@@ -16,16 +17,17 @@ from idgap.api.claims_schemas import (
     PaymentsResponse,
 )
 from idgap.api.deps import AppSettings, Conn, Engine, Operator, Viewer
-from idgap.api.routes.cabinet_leads import MAX_UPLOAD
 from idgap.api.schemas import ImportOut
 from idgap.claims import read
 from idgap.claims.model import PAYMENTS
 from idgap.claims.resolve import dismiss_payment, link_payment
 from idgap.clock import utc_now
-from idgap.errors import InputError, NotFound
+from idgap.errors import NotFound
 from idgap.intake.service import import_bytes
+from idgap.security.uploads import read_upload, upload_request_body
 
 router = APIRouter(prefix="/ops", tags=["claims"])
+UPLOAD_PATH = "/ops/payments/upload-csv"
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Query(ge=1, le=1000)]
 PaymentId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -112,21 +114,29 @@ def _payment(conn: Any, payment_id: str) -> dict[str, Any]:
     return got
 
 
-@router.post("/payments/upload-csv", response_model=ImportOut)
+@router.post(
+    "/payments/upload-csv",
+    response_model=ImportOut,
+    openapi_extra=upload_request_body("module_ct_cabinet_payments CSV"),
+)
 async def upload_payments(
-    file: Annotated[UploadFile, File(description="module_ct_cabinet_payments CSV")],
-    engine: Engine,
-    who: Operator,
-    settings: AppSettings,
+    request: Request, engine: Engine, who: Operator, settings: AppSettings
 ) -> dict[str, Any]:
-    """Import Yango's payment report: loaded / updated / unchanged / rejected, then tie it."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InputError("file larger than 50 MB; import it with `idgap import` instead")
-    report = import_bytes(
+    """Import Yango's payment report (loaded / updated / unchanged / rejected), then tie it.
+
+    Read after the token check, up to IDGAP_MAX_UPLOAD_MB like the leads upload.
+    """
+    upload = await read_upload(
+        request,
+        field="file",
+        missing="send the CSV as multipart field 'file'",
+        empty="the uploaded file is empty",
+    )
+    report = await run_in_threadpool(
+        import_bytes,
         engine,
-        data,
-        file_name=file.filename or "payments.csv",
+        upload.data,
+        file_name=upload.file_name,
         table=PAYMENTS,
         now=utc_now(),
         settings=settings,

@@ -9,9 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from idgap.claims import read
 from idgap.claims.export import write_claims
@@ -20,8 +21,8 @@ from idgap.claims.resolve import dismiss_payment, link_payment
 from idgap.clock import utc_now
 from idgap.errors import Conflict, InputError, NotFound
 from idgap.intake import service as intake
-from idgap.web.deps import Csrf, Operator, Viewer, flash, page_context, web_state
-from idgap.web.pages.upload import _read_upload
+from idgap.security.uploads import read_upload
+from idgap.web.deps import Csrf, Operator, Viewer, flash, page_context, verify_csrf, web_state
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -142,20 +143,21 @@ def dismiss(
 
 
 @router.post("/cobranza/carga")
-def upload(
-    request: Request,
-    user: Operator,
-    _csrf: Csrf,
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    """Yango's payment report (module_ct_cabinet_payments CSV)."""
-    if file is None or not file.filename:
-        raise InputError("Elija el archivo CSV de pagos de Yango.")
+async def upload(request: Request, user: Operator) -> Response:
+    """Yango's payment report (module_ct_cabinet_payments CSV), under the edge upload cap."""
     state = web_state(request)
-    report = intake.import_bytes(
+    got = await read_upload(
+        request,
+        field="file",
+        missing="Elija el archivo CSV de pagos de Yango.",
+        empty="El archivo está vacío.",
+    )
+    verify_csrf(request, got.form.get("csrf_token"))
+    report = await run_in_threadpool(
+        intake.import_bytes,
         state.engine,
-        _read_upload(file),
-        file_name=file.filename,
+        got.data,
+        file_name=got.file_name,
         table=PAYMENTS,
         now=utc_now(),
         settings=state.settings,
