@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     )
     park_id: str = Field(YEGO_PARK_ID, description="Target park: links go to its driver accounts.")
     currency: str = Field("S/", description="Currency symbol shown next to amounts.")
+    timezone: str = Field(
+        "America/Lima", description="The park's time zone: the web UI shows times in it."
+    )
     ruleset: str = Field("idgap", description="Matching ruleset: 'idgap' (default) or 'ct4'.")
     name_similarity_threshold: float = Field(0.66, description="Reference R3 name threshold.")
     name_gap_threshold: float = Field(

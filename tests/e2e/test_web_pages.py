@@ -120,14 +120,14 @@ def test_high_risk_tile_links_to_the_filtered_table(app, seeded):
     href = re.search(r'href="([^"]+)"[^>]*id="tile-high"', html).group(1)
     assert "risk_level=high" in href
     filtered = gap_table(client.get(href.replace("&amp;", "&")).text)
-    risks = re.findall(r'<td><span class="badge (high|medium|low)">', filtered)
+    risks = re.findall(r'<td data-label="Riesgo"><span class="badge (high|medium|low)">', filtered)
     assert risks and set(risks) == {"high"}
 
 
 def test_table_filters_by_reason_and_paginates(app, seeded):
     client = client_as(app, seeded, "viewer")
     html = client.get("/?gap_reason=no_identity&page=2").text
-    reasons = re.findall(r'<td><span class="badge (\w+)">', gap_table(html))
+    reasons = re.findall(r'<td[^>]*><span class="badge (\w+)">', gap_table(html))
     assert reasons and set(reasons) <= {"no_identity", "high", "medium", "low"}
     assert "no_identity" in reasons
     assert "Página 2 de" in html
@@ -268,7 +268,8 @@ def test_upload_reports_rejected_rows_with_line_and_reason(app, seeded):
     assert response.status_code == 200, response.text[-600:]
     assert re.search(r'id="rep-loaded">1<', response.text)
     assert re.search(r'id="rep-rejected">1<', response.text)
-    assert re.search(r'<td class="num">3</td><td>[^<]+</td>', response.text)  # line 3 = bad row
+    bad = re.search(r'<td class="num">3</td><td[^>]*>([^<]+)</td>', response.text)  # line 3
+    assert bad and "fecha no válida" in bad.group(1)  # the intake's reason, in Spanish
 
 
 def test_upload_is_forbidden_to_viewers(app, seeded):

@@ -64,8 +64,11 @@ def test_diagnose_reports_gap_job_reasons_integrity_and_advice(engine):
     assert rep["links"]["lead_links_24h"] == 4  # the builder links at NOW
     texts = " | ".join(r["text"] for r in rep["recommendations"])
     assert "STALE" in texts and "idgap backfill-origins" in texts
-    assert "GHOST-LEAD" in texts and "review queue: 1 leads, S/ 25.00" in texts
+    assert "GHOST-LEAD" in texts and "review queue: 2 leads, S/ 25.00" in texts
     assert rep["status"] == "WARNING"
+    assert rep["review_queue"]["open"] == 2  # the queue page shows review and unmatched rows
+    codes = {f["code"] for f in rep["health"]["findings"]}
+    assert {"stale", "active_alerts", "lead_links_to_unknown_leads"} <= codes
 
 
 def test_diagnose_on_empty_store_says_never(engine):

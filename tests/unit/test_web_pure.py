@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from idgap.web.chart import TrendPoint, nice_ceiling, points_from_rows, trend_svg
-from idgap.web.pages.dashboard import breakdown_view, job_view, totals_view
+from idgap.web.pages.dashboard import breakdown_view, job_view
 from idgap.web.pages.login import safe_next
 from idgap.web.render import fmt_money, fmt_pct, url_with
 from idgap.web.review_view import candidate_view, lead_facts
@@ -100,19 +100,24 @@ def test_nice_ceiling(value, top):
 
 
 @pytest.mark.parametrize(
-    "status, value, label",
+    "status, value, label, css",
     [
-        ({"job_freshness_hours": None, "state": "NO_CONFIGURADO"}, "NUNCA", "❌ NO CONFIGURADO"),
-        ({"job_freshness_hours": 30.04, "state": "SIN_SENAL"}, "30.0h", "⚠️ SIN SEÑAL"),
-        ({"job_freshness_hours": 2.0, "state": "ACTIVO"}, "2.0h", "✅ ACTIVO"),
-        ({"job_freshness_hours": 1.0, "state": "COMPLETO"}, "1.0h", "✅ COMPLETO"),
+        ({"job_freshness_hours": None, "freshness_state": "NUNCA", "state": "NO_CONFIGURADO"},
+         "Nunca", "No configurado", "bad"),
+        ({"job_freshness_hours": 30.04, "freshness_state": "STALE", "state": "SIN_SENAL"},
+         "30.0 h", "Sin señal", "warn"),
+        ({"job_freshness_hours": 2.0, "freshness_state": "OK", "state": "ACTIVO"},
+         "2.0 h", "Activo", "ok"),
+        ({"job_freshness_hours": 1.0, "freshness_state": "OK", "state": "COMPLETO"},
+         "1.0 h", "Completo", "ok"),
     ],
-)
-def test_job_tiles_follow_ref_8_1(status, value, label):
+)  # fmt: skip
+def test_job_tiles_follow_ref_8_1(status, value, label, css):
     view = job_view(status)
     assert view["freshness_value"] == value
     assert view["state_label"] == label
-    assert ("STALE" in view["freshness_note"]) == (value == "30.0h")
+    assert view["freshness_class"] == css
+    assert ("desactualizado" in view["freshness_note"]) == (value == "30.0 h")
 
 
 def test_breakdown_matrix_and_high_risk_total():
@@ -124,8 +129,6 @@ def test_breakdown_matrix_and_high_risk_total():
     view = breakdown_view(rows)
     assert view["matrix"][("no_identity", "high")] == 5
     assert view["reason_totals"] == {"no_identity": 7, "other_origin": 1}
-    totals = totals_view({"totals": {"total_leads": 8}, "money": {"at_stake": 5.0}})
-    assert totals["at_stake"] == 5.0 and totals["expected_resolved"] is None
 
 
 def test_candidate_view_compares_with_the_lead():
@@ -169,6 +172,7 @@ def test_candidate_view_compares_with_the_lead():
         ({"hire_days_from_lead": -200}, None, "fuera de la ventana"),
         ({"phone": "same", "park": "target"}, "mismo teléfono", None),
         ({"rule_hint": "R3"}, "rule hint: R3", None),
+        ({"name_contained": True}, "un nombre contiene al otro", None),
     ],
 )
 def test_evidence_sentences(evidence, pro, con):
@@ -190,9 +194,40 @@ def test_formatting_and_urls():
     assert url_with("/", {}, a="") == "/"
 
 
-def test_run_stats_flatten_one_level():
-    from idgap.web.render import stat_pairs
+def test_run_stats_become_rows_and_groups():
+    from idgap.views.runs import stat_rows
 
-    stats = {"run_id": 2, "processed": 311, "writes": {"matched": 249, "by_reason": {"X": 1}}}
-    assert stat_pairs(stats) == [("processed", 311), ("writes.matched", 249)]
-    assert stat_pairs(None) == []
+    table = {"table": "drivers", "file": "d.csv", "loaded": 3, "rejected": 0}
+    stats = {
+        "run_id": 2,
+        "processed": 311,
+        "elapsed": 6.86,
+        "by_reason": {"X": 1},
+        "tables": [table],
+    }
+    rows = stat_rows(stats)
+    assert rows[:2] == [{"key": "processed", "value": 311}, {"key": "elapsed", "value": 6.86}]
+    assert rows[2] == {"key": "by_reason", "entries": [{"key": "X", "value": 1}]}
+    assert rows[3]["table"] == "drivers" and {"key": "loaded", "value": 3} in rows[3]["entries"]
+    assert stat_rows(None) == []
+
+
+@pytest.mark.parametrize(
+    "value, key, text",
+    [(6.86, "elapsed", "6.9 s"), (125, "seconds", "2 min 5 s"), (True, "x", "sí"),
+     (127000, "index_changed", "127,000"), (None, "x", "—")],
+)  # fmt: skip
+def test_stat_values_read_as_spanish(value, key, text):
+    from idgap.web.render import fmt_stat
+
+    assert fmt_stat(value, key) == text
+
+
+def test_times_show_in_the_park_time_zone():
+    from zoneinfo import ZoneInfo
+
+    from idgap.web.render import fmt_datetime
+
+    utc = dt.datetime(2026, 12, 1, 3, 30, tzinfo=dt.UTC)
+    assert fmt_datetime(utc, ZoneInfo("America/Lima")) == "30/11/2026 22:30"
+    assert fmt_datetime(utc.replace(tzinfo=None), ZoneInfo("America/Lima")) == "30/11/2026 22:30"

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from idgap import __version__
 from idgap.api import errors
 from idgap.api.docs import install_docs
-from idgap.api.routes import cabinet_leads, claims, health, identity, ops
+from idgap.api.routes import cabinet_leads, claims, health, identity, ops, screens
 from idgap.api.schemas import ERROR_RESPONSES
 from idgap.config import Settings, get_settings
 from idgap.security.edge import install_edge
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     )
     install_docs(app, PREFIX)
     app.include_router(health.router, prefix=PREFIX)
-    for module in (ops, identity, cabinet_leads, claims):
+    for module in (ops, identity, cabinet_leads, claims, screens):
         app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
     if importlib.util.find_spec("idgap.web.app") is not None:
         from idgap.web.app import mount_web

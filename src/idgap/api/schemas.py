@@ -66,6 +66,13 @@ class DataHealth(Model):
     total_persons: int
     total_links: int
     links_by_source: dict[str, int]
+    job_freshness_hours: float | None = Field(
+        None, description="Hours since the recovery job last completed (as diagnose, dashboard)"
+    )
+    review_amount_at_stake: float | None = None
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list, description="Why the status: {level, code, params, text}"
+    )
 
 
 class GapTotals(Model):
@@ -85,6 +92,7 @@ class BreakdownRow(Model):
     gap_reason: str
     risk_level: str
     count: int
+    amount_at_stake: float | None = None
 
 
 class GapItem(Model):

@@ -44,7 +44,14 @@ def db_upgrade() -> None:
 
 # Each module defines `register(app)`; the order is the order of `idgap --help`.
 COMMAND_MODULES = (
-    "demo", "intake", "matching", "recovery", "diagnose", "claims", "serve", "tokens",
+    "demo",
+    "intake",
+    "matching",
+    "recovery",
+    "diagnose",
+    "claims",
+    "serve",
+    "tokens",
 )
 
 

@@ -30,6 +30,7 @@ ALERTING = sa.and_(ls.c.gap_reason.in_(UNRESOLVED), sa.or_(_is_other, _is_old, _
 ALERT_TYPE = sa.case(
     (_is_other, "other_origin"), (_is_old, "over_7d_unresolved"), else_="over_24h_no_identity"
 )
+RISK_RANK = sa.case((ls.c.risk_level == "high", 2), (ls.c.risk_level == "medium", 1), else_=0)
 
 ACTIONS = {  # (alert_type, gap_reason) -> what the analyst should do, in Spanish
     ("over_24h_no_identity", "no_identity"): (
@@ -102,3 +103,74 @@ def alert_counts(conn: sa.Connection) -> dict[str, int]:
     """Alerting leads per severity (for health and diagnosis)."""
     stmt = sa.select(ls.c.risk_level, sa.func.count()).where(ALERTING).group_by(ls.c.risk_level)
     return {risk: int(n) for risk, n in conn.execute(stmt)}
+
+
+GROUP_SAMPLE = 3
+
+
+def alert_groups(
+    conn: sa.Connection, *, filters: Any = None, today: dt.date, sample: int = GROUP_SAMPLE
+) -> dict[str, Any]:
+    """Alerts grouped by kind (alert type and gap reason) with counts, following the gap filters.
+
+    One group per action an analyst takes, instead of one alert per lead with the same text;
+    each group keeps its most urgent leads as a sample (highest risk, then longest open).
+    """
+    from idgap.gaps.query import GapFilters  # query imports nothing from here; keep it local
+
+    ensure_current_ages(conn, today=today)
+    where = [ALERTING, *GapFilters.of(filters).clauses()]
+    inner = (
+        sa.select(ALERT_TYPE.label("alert_type"), ls.c.gap_reason, ls.c.risk_level,
+                  ls.c.amount_at_stake, ls.c.gap_age_days)
+        .where(*where)
+        .subquery()
+    )  # fmt: skip
+    stmt = sa.select(
+        inner.c.alert_type, inner.c.gap_reason, inner.c.risk_level, sa.func.count(),
+        sa.func.sum(inner.c.amount_at_stake), sa.func.max(inner.c.gap_age_days),
+    ).group_by(inner.c.alert_type, inner.c.gap_reason, inner.c.risk_level)  # fmt: skip
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, reason, risk, n, stake, oldest in conn.execute(stmt):
+        g = groups.setdefault((kind, reason), _empty_group(kind, reason))
+        g["count"] += int(n)
+        g["by_severity"][risk] = g["by_severity"].get(risk, 0) + int(n)
+        g["amount_at_stake"] = money(g["amount_at_stake"] + float(stake or 0))
+        g["max_days_open"] = max(g["max_days_open"], int(oldest or 0))
+    ordered = sorted(groups.values(), key=_group_rank)
+    for g in ordered:
+        g["sample"] = _group_sample(conn, where, g["alert_type"], g["gap_reason"], sample)
+    return {"groups": ordered, "total": sum(g["count"] for g in ordered)}
+
+
+def _empty_group(kind: str, reason: str) -> dict[str, Any]:
+    return {
+        "alert_type": kind,
+        "gap_reason": reason,
+        "count": 0,
+        "by_severity": {},
+        "amount_at_stake": 0.0,
+        "max_days_open": 0,
+        "suggested_action": suggested_action(kind, reason, None),
+    }
+
+
+def _group_rank(group: dict[str, Any]) -> tuple:
+    worst = next((i for i, r in enumerate(RISK_LEVELS) if group["by_severity"].get(r)), 9)
+    return (worst, -group["amount_at_stake"], -group["count"], group["alert_type"])
+
+
+def _group_sample(
+    conn: sa.Connection, where: list, kind: str, reason: str, n: int
+) -> list[dict[str, Any]]:
+    stmt = (
+        sa.select(ls.c.lead_id, ls.c.risk_level, ls.c.gap_age_days, ls.c.amount_at_stake)
+        .where(*where, ALERT_TYPE == kind, ls.c.gap_reason == reason)  # noqa: SIM300
+        .order_by(-RISK_RANK, ls.c.amount_at_stake.desc(), ls.c.gap_age_days.desc(), ls.c.lead_id)
+        .limit(n)
+    )
+    return [
+        {"lead_id": r.lead_id, "severity": r.risk_level, "days_open": r.gap_age_days,
+         "amount_at_stake": money(r.amount_at_stake)}
+        for r in conn.execute(stmt)
+    ]  # fmt: skip

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from idgap.claims.diagnose import claims_section
 from idgap.config import Settings
-from idgap.gaps.health import JOB_KINDS
+from idgap.gaps.health import JOB_KINDS, freshness, review_backlog, system_status
 from idgap.gaps.query import ensure_current_ages, money
-from idgap.gaps.read import STALE_HOURS, as_utc, gap_summary, hours_since, matched_since
+from idgap.gaps.read import as_utc, gap_summary, matched_since
 from idgap.gaps.rules import DRIVERS, LEADS
 from idgap.store.tables import (
     cabinet_leads,
@@ -44,12 +44,13 @@ def diagnose(conn: sa.Connection, *, now: dt.datetime, settings: Settings) -> di
         "volume_24h": volume_24h(conn, now=now, unresolved=gap["totals"]["unresolved"]),
         "links": links_and_origins(conn, now=now),
         "integrity": integrity(conn),
-        "review_queue": review_queue(conn),
+        "review_queue": review_backlog(conn),
         "claims": claims_section(conn),
     }
     report["recommendations"] = recommendations(report, settings=settings)
-    levels = {r["level"] for r in report["recommendations"]}
-    report["status"] = "ERROR" if "error" in levels else "WARNING" if "warning" in levels else "OK"
+    # the status is health's (web, API), computed once; the recommendations say what to do
+    report["health"] = system_status(conn, now=now, integrity=report["integrity"])
+    report["status"] = report["health"]["status"]
     return report
 
 
@@ -69,18 +70,11 @@ def job_freshness(conn: sa.Connection, *, now: dt.datetime) -> dict[str, Any]:
         .order_by(runs.c.started_at.desc(), runs.c.id.desc())
         .limit(1)
     ).first()  # fmt: skip
-    completed = conn.execute(
-        sa.select(runs.c.finished_at)
-        .where(runs.c.kind.in_(JOB_KINDS), runs.c.status == "completed")
-        .order_by(runs.c.finished_at.desc())
-        .limit(1)
-    ).scalar()
     since = now - dt.timedelta(hours=24)
     recent = conn.execute(
         sa.select(sa.func.count()).where(runs.c.kind.in_(JOB_KINDS), runs.c.started_at >= since)
     ).scalar_one()
-    hours = hours_since(now, completed)
-    state = "NUNCA" if hours is None else "STALE" if hours > STALE_HOURS else "OK"
+    fresh = freshness(conn, now=now)
     return {
         "total_runs": sum(by_status.values()),
         "by_status": {k: int(v) for k, v in by_status.items()},
@@ -90,9 +84,9 @@ def job_freshness(conn: sa.Connection, *, now: dt.datetime) -> dict[str, Any]:
             "started_at": as_utc(last.started_at), "finished_at": as_utc(last.finished_at),
             "error": last.error,
         },
-        "last_completed_at": as_utc(completed),
-        "hours_since_last_completed": hours,
-        "state": state,
+        "last_completed_at": fresh["last_completed_at"],
+        "hours_since_last_completed": fresh["hours"],
+        "state": fresh["state"],
     }  # fmt: skip
 
 
@@ -203,22 +197,13 @@ def integrity(conn: sa.Connection) -> dict[str, Any]:
     }
 
 
-def review_queue(conn: sa.Connection) -> dict[str, Any]:
-    u, ls = identity_unmatched, lead_status
-    row = conn.execute(
-        sa.select(sa.func.count(), sa.func.sum(ls.c.amount_at_stake))
-        .select_from(u.outerjoin(ls, ls.c.lead_id == u.c.source_pk))
-        .where(u.c.status == "OPEN", u.c.outcome == "review", u.c.source_table == LEADS)
-    ).one()
-    return {"open": int(row[0]), "amount_at_stake": money(row[1])}
-
-
-def recommendations(report: dict[str, Any], *, settings: Settings) -> list[dict[str, str]]:
+def recommendations(report: dict[str, Any], *, settings: Settings) -> list[dict[str, Any]]:
     """Actionable lines, most urgent first; 'info' only when there is nothing to do."""
-    out: list[dict[str, str]] = []
+    out: list[dict[str, Any]] = []
 
-    def add(level: str, text: str) -> None:
-        out.append({"level": level, "text": text})
+    def add(level: str, code: str, text: str, **params: Any) -> None:
+        # the code and params let the web say it in Spanish; the text is the CLI's
+        out.append({"level": level, "code": code, "params": params, "text": text})
 
     job, integ, totals = report["job"], report["integrity"], report["gap"]["totals"]
     cur = settings.currency
@@ -227,61 +212,87 @@ def recommendations(report: dict[str, Any], *, settings: Settings) -> list[dict[
         why = last["error"] or "no error text"
         add(
             "error",
+            "run_failed",
             f"Last {last['kind']} run #{last['id']} failed ({why}): fix the cause and "
             "run `idgap recover`.",
+            kind=last["kind"],
+            run_id=last["id"],
+            error=last["error"],
         )
     if job["state"] == "NUNCA":
         add(
             "error",
+            "never_completed",
             "The recovery job never completed: run `idgap recover` now and schedule it "
             f"(`idgap serve` runs it every {settings.recovery_interval_minutes} min, or cron "
             "`0 * * * * idgap recover`).",
+            minutes=settings.recovery_interval_minutes,
         )
     elif job["state"] == "STALE":
         add(
             "warning",
+            "stale",
             f"Recovery job STALE: last completed {job['hours_since_last_completed']} h "
             "ago; check the scheduler (idgap serve / cron) and run `idgap recover`.",
+            hours=job["hours_since_last_completed"],
         )
     if integ["persons_with_lead_links_without_origin"]:
         add(
             "warning",
+            "persons_with_lead_links_without_origin",
             f"{integ['persons_with_lead_links_without_origin']:,} persons with lead "
             "links have no origin: run `idgap backfill-origins` (the recovery job also does it).",
+            n=integ["persons_with_lead_links_without_origin"],
         )
     if integ["lead_links_without_driver_link"]:
         add(
             "warning",
+            "lead_links_without_driver_link",
             f"{integ['lead_links_without_driver_link']:,} lead links have no driver "
             "link (no trips can be counted): run `idgap recover` to repair them.",
+            n=integ["lead_links_without_driver_link"],
         )
     if integ["lead_links_to_unknown_leads"]:
         add(
             "warning",
+            "lead_links_to_unknown_leads",
             f"{integ['lead_links_to_unknown_leads']:,} lead links name a lead absent "
             f"from module_ct_cabinet_leads (e.g. {', '.join(integ['unknown_lead_ids'])}): "
             "import the missing leads or split those links.",
+            n=integ["lead_links_to_unknown_leads"],
+            sample=", ".join(integ["unknown_lead_ids"]),
         )
     if report["volume_24h"]["nothing_processed"] and job["state"] != "NUNCA":
         add(
             "warning",
+            "nothing_processed",
             f"{totals['unresolved']:,} leads unresolved but nothing processed in "
             "24 h: check that the recovery job is scheduled.",
+            n=totals["unresolved"],
         )
     queue = report["review_queue"]
     if queue["open"]:
         add(
             "action",
+            "review_queue",
             f"Work the review queue: {queue['open']:,} leads, "
             f"{cur} {queue['amount_at_stake']:,.2f} at stake (dashboard > Revisión).",
+            n=queue["open"],
+            amount=queue["amount_at_stake"],
         )
     other = sum(r["count"] for r in report["gap"]["breakdown"] if r["gap_reason"] == "other_origin")
     if other:
         add(
             "action",
+            "other_origin",
             f"{other:,} leads are other_origin (re-registrations or another channel): "
             "confirm each origin on the person page.",
+            n=other,
         )
     if not out:
-        add("info", "No action needed: the job is fresh and the bookkeeping is complete.")
+        add(
+            "info",
+            "all_good",
+            "No action needed: the job is fresh and the bookkeeping is complete.",
+        )
     return out

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from idgap.errors import InputError
 from idgap.gaps.alerts import gap_alerts
-from idgap.gaps.health import JOB_KINDS, data_health, unlinked_activity
+from idgap.gaps.health import JOB_KINDS, data_health, freshness, unlinked_activity
 from idgap.gaps.query import GapFilters, ensure_current_ages, money, ratio_pct
 from idgap.gaps.rules import LEADS
 from idgap.store.tables import gap_snapshots, identity_links, lead_status, runs
@@ -60,7 +60,10 @@ def gap_summary(
     )  # fmt: skip
     breakdown, total, resolved, high, expected, at_stake = [], 0, 0, 0, 0.0, 0.0
     for reason, risk, count, exp, stake in conn.execute(stmt):
-        breakdown.append({"gap_reason": reason, "risk_level": risk, "count": int(count)})
+        breakdown.append(
+            {"gap_reason": reason, "risk_level": risk, "count": int(count),
+             "amount_at_stake": money(0.0 if reason == "resolved" else stake)}
+        )  # fmt: skip
         total += count
         high += count if risk == "high" else 0
         if reason == "resolved":
@@ -154,9 +157,16 @@ def _unresolved_first(
     return rows
 
 
-def gap_trend(conn: sa.Connection, *, limit: int | None = None) -> dict[str, Any]:
-    """Daily snapshots of the gap, oldest first (the dashboard's % unresolved line)."""
-    g = gap_snapshots
+def gap_trend(
+    conn: sa.Connection, *, limit: int | None = None, filters: FiltersArg = None
+) -> dict[str, Any]:
+    """Daily snapshots of the gap, oldest first (the dashboard's % unresolved line).
+
+    Reason and risk filters apply to each day's reason x risk breakdown, so the line and the
+    money at stake follow the dashboard's filters. A snapshot is per day, not per lead, so a
+    lead-date filter cannot apply: `follows_dates` says so and the page tells the analyst.
+    """
+    g, f = gap_snapshots, GapFilters.of(filters)
     stmt = sa.select(
         g.c.day, g.c.total_leads, g.c.unresolved, g.c.resolved, g.c.pct_unresolved,
         g.c.amount_at_stake, g.c.breakdown,
@@ -164,7 +174,39 @@ def gap_trend(conn: sa.Connection, *, limit: int | None = None) -> dict[str, Any
     if limit:
         stmt = stmt.limit(limit)
     items = [dict(r) for r in conn.execute(stmt).mappings()][::-1]
-    return {"items": items, "total": len(items)}
+    if f.gap_reason or f.risk_level:
+        items = [_filtered_day(row, f) for row in items]
+    return {
+        "items": items,
+        "total": len(items),
+        "follows_dates": not (f.date_from or f.date_to),
+    }
+
+
+def _cell_matches(cell: Mapping[str, Any], f: GapFilters) -> bool:
+    reason = cell.get("gap_reason")
+    if f.gap_reason == "unresolved":
+        reason_ok = reason != "resolved"
+    else:
+        reason_ok = not f.gap_reason or reason == f.gap_reason
+    return reason_ok and (not f.risk_level or cell.get("risk_level") == f.risk_level)
+
+
+def _filtered_day(row: dict[str, Any], f: GapFilters) -> dict[str, Any]:
+    """One snapshot restricted to the breakdown cells that match the reason / risk filter."""
+    cells = [c for c in row.get("breakdown") or [] if _cell_matches(c, f)]
+    total = sum(int(c["count"]) for c in cells)
+    unresolved = sum(int(c["count"]) for c in cells if c.get("gap_reason") != "resolved")
+    amounts = [c.get("amount_at_stake") for c in cells if c.get("gap_reason") != "resolved"]
+    known = all(a is not None for a in amounts)  # snapshots older than per-cell amounts
+    return {
+        **row,
+        "total_leads": total,
+        "unresolved": unresolved,
+        "resolved": total - unresolved,
+        "pct_unresolved": ratio_pct(unresolved, total),
+        "amount_at_stake": money(sum(float(a or 0) for a in amounts)) if known else None,
+    }
 
 
 def _last_completed_run(conn: sa.Connection) -> sa.Row | None:
@@ -219,7 +261,8 @@ def recovery_status(conn: sa.Connection, *, now: dt.datetime) -> dict[str, Any]:
         .order_by(runs.c.started_at.desc())
         .limit(1)
     ).first()
-    freshness = hours_since(now, last.finished_at) if last else None
+    fresh_state = freshness(conn, now=now)  # the same hours health and diagnose show
+    fresh = fresh_state["hours"]
     if matched > 0:
         state = "ACTIVO"
     elif ever_ran is None:
@@ -233,8 +276,9 @@ def recovery_status(conn: sa.Connection, *, now: dt.datetime) -> dict[str, Any]:
         "last_job_run": as_utc(last.finished_at) if last else None,
         "last_job_run_id": last.id if last else None,
         "last_job_kind": last.kind if last else None,
-        "job_freshness_hours": freshness,
-        "stale": freshness is None or freshness > STALE_HOURS,
+        "job_freshness_hours": fresh,
+        "stale": fresh is None or fresh > STALE_HOURS,
+        "freshness_state": fresh_state["state"],
         "state": state,
         "state_label": STATE_LABELS[state],
         "unresolved": int(unresolved),

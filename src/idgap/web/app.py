@@ -33,7 +33,7 @@ def mount_web(app: FastAPI, settings: Settings, engine: sa.Engine) -> None:
     app.state.idgap_web = WebState(
         settings=settings,
         engine=engine,
-        templates=make_templates(),
+        templates=make_templates(settings.timezone),
         codec=SessionCodec(settings.secret_key),
         login_throttle=FailureThrottle(
             what="web login",

@@ -10,6 +10,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from idgap.web.labels import count
+
 WIDTH, HEIGHT = 640, 200
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
 
@@ -19,13 +21,17 @@ class TrendPoint:
     day: dt.date
     pct_unresolved: float
     unresolved: int
+    amount_at_stake: float | None = None
 
 
 def nice_ceiling(value: float) -> float:
-    """The axis top: 10, 20, 25, 50 or 100 % — the smallest that holds `value`."""
+    """The axis top: 10, 20, 25, 50 or 100 (times a power of ten) — the smallest that holds it."""
+    scale = 1.0
+    while value > 100.0 * scale:
+        scale *= 10.0
     for top in (10.0, 20.0, 25.0, 50.0, 100.0):
-        if value <= top:
-            return top
+        if value <= top * scale:
+            return top * scale
     return float(math.ceil(value / 10.0) * 10)
 
 
@@ -39,16 +45,17 @@ def _y(pct: float, top: float) -> float:
     return PAD_TOP + span * (1 - min(pct, top) / top)
 
 
-def _grid(top: float) -> list[str]:
+def _grid(top: float, unit: str = "%") -> list[str]:
     parts = []
     for k in range(5):
         value = top * k / 4
         y = _y(value, top)
+        text = f"{value:g} %" if unit == "%" else f"{value:,.0f}"
         parts.append(
             f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" '
             f'y1="{y:.1f}" y2="{y:.1f}"/>'
             f'<text class="axis" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{value:g} %</text>"
+            f"{escape(text)}</text>"
         )
     return parts
 
@@ -77,7 +84,7 @@ def trend_svg(points: Sequence[TrendPoint]) -> Markup:
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     dots = [
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{escape(p.day.strftime("%d/%m/%Y"))}: '
-        f"{p.pct_unresolved:.1f} % sin resolver ({p.unresolved:,} leads)</title></circle>"
+        f"{p.pct_unresolved:.1f} % sin resolver ({count(p.unresolved, 'lead')})</title></circle>"
         for (x, y), p in zip(coords, points, strict=True)
     ]
     last = points[-1]
@@ -90,6 +97,37 @@ def trend_svg(points: Sequence[TrendPoint]) -> Markup:
         f'aria-label="{escape(label)}" preserveAspectRatio="xMidYMid meet">'
         + "".join(_grid(top))
         + "".join(_x_labels(points))
+        + f'<polyline class="line" points="{line}"/>'
+        + "".join(dots)
+        + "</svg>"
+    )
+    return Markup(svg)  # noqa: S704 - built from numbers and escaped text only
+
+
+def money_svg(points: Sequence[TrendPoint], currency: str = "S/") -> Markup:
+    """The money at stake per snapshot day; nothing when no day knows its amount."""
+    known = [p for p in points if p.amount_at_stake is not None]
+    if not known:
+        return Markup('<p class="muted">Sin montos por día para estos filtros.</p>')
+    top = nice_ceiling(max(float(p.amount_at_stake or 0) for p in known) or 1.0)
+    n = len(known)
+    coords = [(_x(i, n), _y(float(p.amount_at_stake or 0), top)) for i, p in enumerate(known)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    dots = [
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{p.day.strftime("%d/%m/%Y")}: '
+        f"{escape(currency)} {float(p.amount_at_stake or 0):,.2f} en juego</title></circle>"
+        for (x, y), p in zip(coords, known, strict=True)
+    ]
+    last = known[-1]
+    label = (
+        f"Monto en juego por día: {n} días, último {currency} "
+        f"{float(last.amount_at_stake or 0):,.2f} el {last.day.strftime('%d/%m/%Y')}"
+    )
+    svg = (
+        f'<svg class="trend money" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(label)}" preserveAspectRatio="xMidYMid meet">'
+        + "".join(_grid(top, unit=currency))
+        + "".join(_x_labels(known))
         + f'<polyline class="line" points="{line}"/>'
         + "".join(dots)
         + "</svg>"
@@ -111,6 +149,9 @@ def points_from_rows(rows: Sequence[dict]) -> list[TrendPoint]:
                 day=day,
                 pct_unresolved=float(row.get("pct_unresolved") or 0.0),
                 unresolved=int(row.get("unresolved") or 0),
+                amount_at_stake=None
+                if row.get("amount_at_stake") is None
+                else float(row["amount_at_stake"]),
             )
         )
     return sorted(points, key=lambda p: p.day)

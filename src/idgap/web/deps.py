@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from starlette.templating import Jinja2Templates
 
 from idgap.config import Settings
@@ -164,3 +166,13 @@ def page_context(request: Request, user: WebUser | None, **extra: Any) -> dict[s
         "flash_kind": kind,
         **extra,
     }
+
+
+def render_page(
+    request: Request, user: WebUser, template: str, *, view: Any, **extra: Any
+) -> Response:
+    """A screen's view model as HTML, or as JSON when the path ends in .json (live pages)."""
+    if request.url.path.endswith(".json"):
+        return JSONResponse(jsonable_encoder(view))
+    context = page_context(request, user, view=view, **extra)
+    return web_state(request).templates.TemplateResponse(request, template, context)

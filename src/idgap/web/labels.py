@@ -7,6 +7,7 @@ so a code without a label shows as a readable fallback ("otro código") instead 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +37,7 @@ RULE = {
     "R4_CAR_FINGERPRINT_NAME_SIMILAR": "Mismo vehículo y nombre parecido",
     "IG_SCORED": "Puntaje combinado",
     "MANUAL_RESOLUTION": "Vínculo manual",
+    "MIGRATION_DRIVER_ID": "Migración con su conductor",
     "LEGACY": "Importado del sistema anterior",
 }
 OUTCOME = {"matched": "Vinculado", "review": "En revisión", "unmatched": "No vinculado"}
@@ -127,7 +129,7 @@ STAT = {  # run statistics (recovery, matching, import, backfill)
     "without_identity": "Sin identidad",
     "skipped_unchanged": "Sin cambios (omitidos)",
     "skipped_already_linked": "Ya vinculados (omitidos)",
-    "index_changed": "Índice de conductores actualizado",
+    "index_changed": "Conductores reindexados",
     "batches": "Lotes",
     "elapsed": "Duración",
     "elapsed_seconds": "Duración",
@@ -146,6 +148,12 @@ STAT = {  # run statistics (recovery, matching, import, backfill)
     "lead_status_refreshed": "Leads recalculados",
     "persons": "Personas",
     "links": "Vínculos",
+    "warned": "Con advertencias",
+    "table": "Tabla",
+    "path": "Ruta",
+    "limit": "Límite",
+    "ruleset": "Reglas de matching",
+    "triggered_by": "Origen",
 }
 CLAIM_STATUS = {  # issue 14: the claims ledger
     "paid": "Pagado",
@@ -219,6 +227,7 @@ NOUNS = {
     "second": ("segundo", "segundos"),
     "minute": ("minuto", "minutos"),
     "payment": ("pago", "pagos"),
+    "problem": ("problema", "problemas"),
 }
 
 
@@ -245,3 +254,91 @@ def count(n: Any, noun: str) -> str:
     if n is None:
         return "—"
     return f"{int(n):,} {plural(int(n), noun)}"
+
+
+# health findings and diagnose recommendations (codes from gaps/health.py and gaps/diagnose.py)
+FINDING = {
+    "run_failed": "La última ejecución ({kind}) #{run_id} falló.",
+    "never_completed": "El recovery nunca completó una ejecución.",
+    "stale": "Sin ejecución completa del recovery hace {hours:.0f} h (límite {limit} h).",
+    "active_alerts": "{n_alert} sobre leads sin resolver.",
+    "lead_links_without_driver_link": "{n_link} de lead sin cuenta de conductor.",
+    "persons_with_lead_links_without_origin": "{n_person} con leads vinculados sin origen.",
+    "lead_links_to_unknown_leads": "{n_link} a leads que no están en Cabinet.",
+}
+RECOMMENDATION = {
+    "run_failed": "La ejecución #{run_id} ({kind}) falló: corrija la causa y vuelva a "
+    "ejecutar el recovery.",
+    "never_completed": "El recovery nunca terminó: ejecútelo ahora desde Ejecuciones y "
+    "prográmelo (idgap serve lo ejecuta cada {minutes} min).",
+    "stale": "El recovery no se completa hace {hours} h: revise la programación "
+    "(idgap serve o cron) y ejecútelo.",
+    "persons_with_lead_links_without_origin": "{n_person} con leads vinculados sin origen: "
+    "ejecute idgap backfill-origins (el recovery también lo hace).",
+    "lead_links_without_driver_link": "{n_link} de lead sin vínculo de conductor (no se "
+    "cuentan sus viajes): ejecute el recovery para repararlos.",
+    "lead_links_to_unknown_leads": "{n_link} a leads que no están en Cabinet (p. ej. "
+    "{sample}): importe esos leads o separe los vínculos.",
+    "nothing_processed": "{n_lead} sin resolver y nada procesado en 24 h: verifique que el "
+    "recovery esté programado.",
+    "review_queue": "Trabaje la cola de revisión: {n_lead}, {amount_text} en juego.",
+    "other_origin": "{n_lead} con otro origen (re-registro u otro canal): confirme cada "
+    "origen en la ficha de la persona.",
+    "all_good": "Nada que hacer: el recovery está al día y los registros están completos.",
+}
+
+
+def say(table: Mapping[str, str], item: Mapping[str, Any], currency: str = "S/") -> str:
+    """A finding or recommendation {code, params, text} in Spanish; its own text if unknown."""
+    template = table.get(str(item.get("code")))
+    if template is None:
+        return str(item.get("text") or "")
+    params = dict(item.get("params") or {})
+    n = params.get("n")
+    for noun in ("lead", "person", "link", "alert"):
+        params[f"n_{noun}"] = count(n, noun)
+    if "amount" in params:
+        params["amount_text"] = f"{currency} {float(params['amount'] or 0):,.2f}"
+    params["kind"] = label("run_kind", params.get("kind"))
+    try:
+        return template.format(**params)
+    except (KeyError, ValueError, TypeError):
+        return str(item.get("text") or "")
+
+
+# intake's reject reasons and file errors (English data from idgap.intake) -> Spanish, by pattern;
+# a message without a pattern is shown as it is
+INTAKE_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (r"^missing key: external_id and id are both empty$",
+         "falta la clave: external_id e id están vacíos"),
+        (r"^missing key (\S+)$", r"falta la clave \1"),
+        (r"^missing required column\(s\) (.+) for (\S+)$", r"faltan columnas obligatorias: \1"),
+        (r"^missing (\S+)$", r"falta el valor de \1"),
+        (r"^unparsable date in (\S+): (.*)$", r"fecha no válida en \1: \2"),
+        (r"^(\S+) is not a whole number: (.*)$", r"\1 no es un número entero: \2"),
+        (r"^(\S+) is longer than (\d+) characters$", r"\1 tiene más de \2 caracteres"),
+        (r"^duplicate key (.+) \(first at line (\d+)\)$",
+         r"clave repetida \1 (aparece antes en la línea \2)"),
+        (r"^the file is empty$", "el archivo está vacío"),
+        (r"^cannot be read as CSV \((.*)\)$", r"no se puede leer como CSV (\1)"),
+        (r"^not UTF-8 text \(undecodable byte (\S+) on line (\d+)\).*$",
+         r"no es texto UTF-8 (byte \1 en la línea \2): guárdelo como UTF-8"),
+        (r"^cannot tell which table this file is.*$",
+         "no se reconoce la tabla del archivo: use el nombre module_ct_cabinet_leads.csv"),
+    )
+)  # fmt: skip
+
+
+def intake_message(text: Any) -> str:
+    """An intake reject reason or file error in Spanish ('x.csv: ' prefixes are kept)."""
+    message = str(text or "")
+    prefix, sep, rest = message.partition(": ")
+    candidates = [(prefix + sep, rest)] if sep and "." in prefix else []
+    candidates.append(("", message))
+    for head, body in candidates:
+        for pattern, template in INTAKE_MESSAGES:
+            if pattern.match(body):
+                return head + pattern.sub(template, body)
+    return message

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from jinja2 import Undefined
 from starlette.templating import Jinja2Templates
@@ -71,7 +71,8 @@ def fmt_date(value: Any) -> str:
     return day.strftime("%d/%m/%Y") if day else "—"
 
 
-def fmt_datetime(value: Any) -> str:
+def fmt_datetime(value: Any, tz: ZoneInfo | None = None) -> str:
+    """'01/12/2026 15:04' in the park's time zone (naive values are UTC, as the store keeps)."""
     if _missing(value) or value == "":
         return "—"
     if isinstance(value, str):
@@ -80,10 +81,34 @@ def fmt_datetime(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.strftime("%d/%m/%Y %H:%M") + (" UTC" if value.tzinfo else "")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(tz or dt.UTC).strftime("%d/%m/%Y %H:%M")
     return fmt_date(value)
+
+
+def fmt_hours(value: Any) -> str:
+    if _missing(value):
+        return "—"
+    return f"{float(value):,.1f} h"
+
+
+def fmt_stat(value: Any, key: str = "") -> str:
+    """A run statistic: seconds as '6,9 s' / '2 min 5 s', booleans as sí/no, counts 1,234."""
+    if _missing(value):
+        return "—"
+    if isinstance(value, bool):
+        return "sí" if value else "no"
+    if key in labels.SECONDS_STATS and isinstance(value, int | float):
+        seconds = float(value)
+        if seconds < 60:
+            return f"{seconds:.1f} s"
+        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
 
 
 def days_between(later: Any, earlier: Any) -> int | None:
@@ -91,33 +116,9 @@ def days_between(later: Any, earlier: Any) -> int | None:
     return (a - b).days if a and b else None
 
 
-def fmt_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=1, default=str, sort_keys=True)
-
-
 def short(value: Any, n: int = 8) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= n else text[:n] + "…"
-
-
-HIDDEN_STATS = {"run_id", "kind", "dry_run", "index_version"}
-
-
-def stat_pairs(stats: Any) -> list[tuple[str, Any]]:
-    """A run's stats as (name, value) pairs; nested dicts one level deep as 'group.name'."""
-    if not isinstance(stats, Mapping):
-        return []
-    pairs: list[tuple[str, Any]] = []
-    for key, value in stats.items():
-        if key in HIDDEN_STATS or value in (None, "", [], {}):
-            continue
-        if isinstance(value, Mapping):
-            pairs.extend(
-                (f"{key}.{k}", v) for k, v in value.items() if not isinstance(v, Mapping | list)
-            )
-        elif not isinstance(value, list):
-            pairs.append((key, value))
-    return pairs
 
 
 def url_with(base: str, params: Mapping[str, Any], **changes: Any) -> str:
@@ -127,8 +128,9 @@ def url_with(base: str, params: Mapping[str, Any], **changes: Any) -> str:
     return f"{base}?{urlencode(query)}" if query else base
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(timezone: str = "America/Lima") -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    tz = ZoneInfo(timezone)
     env = templates.env
     env.trim_blocks = True
     env.lstrip_blocks = True
@@ -138,8 +140,9 @@ def make_templates() -> Jinja2Templates:
         pct=fmt_pct,
         score=fmt_score,
         date=fmt_date,
-        datetime=fmt_datetime,
-        pretty_json=fmt_json,
+        datetime=lambda value: fmt_datetime(value, tz),
+        hours=fmt_hours,
+        stat=fmt_stat,
         short=short,
         label=lambda code, kind: labels.label(kind, code),
         count=labels.count,
@@ -151,8 +154,13 @@ def make_templates() -> Jinja2Templates:
         REASON_CODE_LABEL=REASON_CODE_LABEL,
         RUN_STATUS_LABEL=RUN_STATUS_LABEL,
         ALERT_LABEL=ALERT_LABEL,
+        FINDING=labels.FINDING,
+        RECOMMENDATION=labels.RECOMMENDATION,
+        say=labels.say,
+        plural=labels.plural,
+        intake_message=labels.intake_message,
         url_with=url_with,
         days_between=days_between,
-        stat_pairs=stat_pairs,
+        timezone=timezone,
     )
     return templates

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from idgap.web.labels import count
 from idgap.web.render import days_between
 
 # The matcher's evidence values (matching.scoring / ct4) as Spanish sentences: (key, value) -> text
@@ -28,6 +29,7 @@ HANDLED = {
     "name_similarity",
     "park",
     "hire_days_from_lead",
+    "name_contained",
 }
 
 
@@ -71,7 +73,7 @@ def _name_line(similarity: float) -> tuple[bool | None, str]:
 
 
 def _hire_line(days: int, window: tuple[int, int]) -> tuple[bool, str]:
-    when = f"alta {abs(days)} días {'después' if days >= 0 else 'antes'} del lead"
+    when = f"alta {count(abs(days), 'day')} {'después' if days >= 0 else 'antes'} del lead"
     if window[0] <= days <= window[1]:
         return True, f"{when} (dentro de la ventana)"
     return False, f"{when} (fuera de la ventana {window[0]}/+{window[1]} días)"
@@ -93,15 +95,17 @@ def evidence_lines(
         lines.append((False, "el nombre contradice al del lead"))
     elif isinstance(evidence.get("name_similarity"), int | float):
         lines.append(_name_line(float(evidence["name_similarity"])))
+    if evidence.get("name_contained") is True:
+        lines.append((True, "un nombre contiene al otro"))
     if isinstance(evidence.get("hire_days_from_lead"), int):
         lines.append(_hire_line(evidence["hire_days_from_lead"], window))
     if evidence.get("park") == "target":
         lines.append((True, "cuenta en el park objetivo"))
     elif evidence.get("park") == "other":
         lines.append((False, "cuenta en otro park: nunca se vincula sola"))
-    for key, value in evidence.items():  # anything else the ruleset recorded, shown as is
-        if key not in HANDLED and value not in (None, "", False):
-            lines.append((None, f"{key.replace('_', ' ')}: {value}"))
+    for key, value in evidence.items():  # anything else the ruleset recorded, made readable
+        if key not in HANDLED and isinstance(value, str) and value:
+            lines.append((None, f"{key.replace('_', ' ')}: {value.replace('_', ' ')}"))
     supports = [t for ok, t in lines if ok is not False]
     contradicts = [t for ok, t in lines if ok is False]
     return supports, contradicts

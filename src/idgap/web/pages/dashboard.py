@@ -7,20 +7,18 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from idgap.clock import today, utc_now
+from idgap.clock import utc_now
 from idgap.errors import InputError
-from idgap.gaps import read as gaps
-from idgap.web.chart import points_from_rows, trend_svg
-from idgap.web.deps import MAX_PAGE, Conn, Viewer, page_context, web_state
-from idgap.web.render import GAP_REASON_LABEL, RISK_LABEL
+from idgap.gaps.query import GapFilters
+from idgap.gaps.rules import GAP_REASONS, RISK_LEVELS
+from idgap.views.dashboard import DashboardQuery, dashboard_view
+from idgap.web import labels
+from idgap.web.chart import money_svg, points_from_rows, trend_svg
+from idgap.web.deps import MAX_PAGE, Conn, Viewer, render_page, web_state
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 
-PAGE_SIZE = 25
-ALERTS_SHOWN = 12
-TREND_DAYS = 180
-STALE_HOURS = 24.0
 SORT_KEYS = {
     "lead_id",
     "lead_date",
@@ -30,11 +28,17 @@ SORT_KEYS = {
     "amount_at_stake",
     "expected_amount",
 }
-STATE_VIEW = {  # REF §8.1 states -> label, tile colour, explanation
-    "ACTIVO": ("✅ ACTIVO", "ok", "vinculó leads en las últimas 24 h"),
-    "NO_CONFIGURADO": ("❌ NO CONFIGURADO", "bad", "el recovery nunca se ejecutó"),
-    "SIN_SENAL": ("⚠️ SIN SEÑAL", "warn", "corre pero no vinculó nada en 24 h"),
-    "COMPLETO": ("✅ COMPLETO", "ok", "no quedan leads sin resolver"),
+STATE_CLASS = {"ACTIVO": "ok", "NO_CONFIGURADO": "bad", "SIN_SENAL": "warn", "COMPLETO": "ok"}
+STATE_NOTE = {
+    "ACTIVO": "vinculó leads en las últimas 24 h",
+    "NO_CONFIGURADO": "el recovery nunca se ejecutó",
+    "SIN_SENAL": "corre pero no vinculó nada en 24 h",
+    "COMPLETO": "no quedan leads sin resolver",
+}
+FRESHNESS = {  # freshness state -> (css class, note)
+    "NUNCA": ("bad", "el recovery nunca terminó una ejecución"),
+    "STALE": ("warn", "desactualizado: más de 24 h"),
+    "OK": ("ok", "al día: menos de 24 h"),
 }
 
 
@@ -47,19 +51,28 @@ def _parse_day(value: str | None, label: str) -> dt.date | None:
         raise InputError(f"La fecha «{label}» debe tener el formato AAAA-MM-DD.") from None
 
 
-def _filters(
-    gap_reason: str | None, risk_level: str | None, date_from: str | None, date_to: str | None
-) -> dict[str, Any]:
-    if gap_reason and gap_reason != "unresolved" and gap_reason not in GAP_REASON_LABEL:
+def parse_filters(
+    gap_reason: str | None,
+    risk_level: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    q: str | None = None,
+) -> GapFilters:
+    """The query string's filters, with Spanish one-line errors."""
+    if gap_reason and gap_reason != "unresolved" and gap_reason not in GAP_REASONS:
         raise InputError(f"Motivo desconocido: {gap_reason}")
-    if risk_level and risk_level not in RISK_LABEL:
+    if risk_level and risk_level not in RISK_LEVELS:
         raise InputError(f"Riesgo desconocido: {risk_level}")
-    return {
-        "gap_reason": gap_reason or None,
-        "risk_level": risk_level or None,
-        "date_from": _parse_day(date_from, "desde"),
-        "date_to": _parse_day(date_to, "hasta"),
-    }
+    start, end = _parse_day(date_from, "desde"), _parse_day(date_to, "hasta")
+    if start and end and start > end:
+        raise InputError("La fecha «desde» es posterior a «hasta».")
+    return GapFilters(
+        gap_reason=gap_reason or None,
+        risk_level=risk_level or None,
+        date_from=start,
+        date_to=end,
+        q=(q or "").strip() or None,
+    )
 
 
 def _sort(sort: str | None) -> str | None:
@@ -70,34 +83,20 @@ def _sort(sort: str | None) -> str | None:
     return sort
 
 
-def _state_key(raw: object) -> str:
-    """'SIN_SEÑAL', 'sin señal', '⚠️ SIN SEÑAL' … -> the STATE_VIEW key."""
-    text = str(raw or "").upper().replace("Ñ", "N").replace("_", " ")
-    for key in ("NO_CONFIGURADO", "SIN_SENAL", "COMPLETO", "ACTIVO"):
-        if key.replace("_", " ") in text:
-            return key
-    return ""
-
-
-def job_view(status: dict[str, Any]) -> dict[str, Any]:
-    """The three job tiles (REF §8.1) from `recovery_status`."""
-    hours = status.get("job_freshness_hours")
-    if hours is None:
-        fresh = ("NUNCA", "bad", "el job nunca terminó una ejecución")
-    elif float(hours) > STALE_HOURS:
-        fresh = (f"{float(hours):.1f}h", "warn", "⚠️ STALE (>24h)")
-    else:
-        fresh = (f"{float(hours):.1f}h", "ok", "✅ OK (<24h)")
-    label, css, note = STATE_VIEW.get(_state_key(status.get("state")), ("—", "", ""))
+def job_view(job: dict[str, Any]) -> dict[str, Any]:
+    """The three job tiles (REF §8.1): values, CSS classes and notes, from the view's codes."""
+    fresh_class, fresh_note = FRESHNESS[job.get("freshness_state") or "NUNCA"]
+    hours = job.get("job_freshness_hours")
+    state = job.get("state") or ""
     return {
-        "matched_last_24h": status.get("matched_last_24h") or 0,
-        "freshness_value": fresh[0],
-        "freshness_class": fresh[1],
-        "freshness_note": fresh[2],
-        "state_label": label,
-        "state_class": css,
-        "state_note": note,
-        "last_job_run": status.get("last_job_run"),
+        "matched_last_24h": job.get("matched_last_24h") or 0,
+        "freshness_value": "Nunca" if hours is None else f"{float(hours):.1f} h",
+        "freshness_class": fresh_class,
+        "freshness_note": fresh_note,
+        "state_label": labels.label("job_state", state),
+        "state_class": STATE_CLASS.get(state, ""),
+        "state_note": STATE_NOTE.get(state, ""),
+        "last_job_run": job.get("last_job_run"),
     }
 
 
@@ -113,16 +112,8 @@ def breakdown_view(breakdown: list[dict[str, Any]]) -> dict[str, Any]:
     return {"matrix": matrix, "reason_totals": reason_totals}
 
 
-def totals_view(summary: dict[str, Any]) -> dict[str, Any]:
-    money = summary.get("money") or {}
-    return {
-        **summary["totals"],
-        "expected_resolved": money.get("expected_resolved"),
-        "at_stake": money.get("at_stake"),
-    }
-
-
 @router.get("/", name="web_dashboard")
+@router.get("/panel.json")
 def dashboard(
     request: Request,
     user: Viewer,
@@ -135,16 +126,10 @@ def dashboard(
     q: str | None = None,
     page: int = Query(1, ge=1, le=MAX_PAGE),
 ) -> Response:
-    filters = {**_filters(gap_reason, risk_level, date_from, date_to), "q": (q or "").strip()}
-    sort_key = _sort(sort)
-    day, now = today(), utc_now()
-    summary = gaps.gap_summary(conn, filters=filters, today=day)
-    items = gaps.gap_items(
-        conn, filters=filters, page=page, page_size=PAGE_SIZE, sort=sort_key, today=day
-    )
-    alerts = gaps.gap_alerts(conn, today=day, limit=ALERTS_SHOWN)
-    status = gaps.recovery_status(conn, now=now)
-    trend = gaps.gap_trend(conn, limit=TREND_DAYS)
+    filters = parse_filters(gap_reason, risk_level, date_from, date_to, q)
+    query = DashboardQuery(filters=filters, sort=_sort(sort), page=page)
+    view = dashboard_view(conn, query=query, now=utc_now())
+    points = points_from_rows(view["trend"]["items"])
     params = {
         "gap_reason": gap_reason,
         "risk_level": risk_level,
@@ -153,21 +138,18 @@ def dashboard(
         "q": q,
         "sort": sort,
     }
-    context = page_context(
+    return render_page(
         request,
         user,
+        "dashboard.html",
+        view=view,
         active="dashboard",
         params=params,
-        filters_active=any(v for k, v in params.items() if k != "sort"),
-        totals=totals_view(summary),
-        job=job_view(status),
-        reasons=list(GAP_REASON_LABEL),
-        risks=list(RISK_LABEL),
-        **breakdown_view(summary["breakdown"]),
-        items=items["items"],
-        meta=items["meta"],
-        alerts=alerts["items"],
-        alerts_total=alerts["total"],
-        trend_svg=trend_svg(points_from_rows(trend["items"])),
+        filter_params={k: v for k, v in params.items() if k != "sort"},
+        job=job_view(view["job"]),
+        reasons=list(GAP_REASONS),
+        risks=list(RISK_LEVELS),
+        **breakdown_view(view["breakdown"]),
+        trend_svg=trend_svg(points),
+        money_svg=money_svg(points, currency=web_state(request).settings.currency),
     )
-    return web_state(request).templates.TemplateResponse(request, "dashboard.html", context)

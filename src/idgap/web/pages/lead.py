@@ -2,49 +2,65 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from idgap.identity import read as identity
-from idgap.web.deps import Conn, Viewer, page_context, web_state
-from idgap.web.review_view import lead_facts
+from idgap.clock import utc_now
+from idgap.views.lead import lead_view
+from idgap.web.deps import Conn, Viewer, render_page, web_state
+from idgap.web.review_view import candidate_view, lead_facts
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 
 
-def trips_per_day(rows: list[dict[str, Any]], window: dict[str, Any] | None) -> list[dict]:
-    """Every day of the claim window with its trips (all the person's drivers) and a bar width."""
-    if not window:
-        return []
-    per_day: dict[dt.date, int] = {}
-    for row in rows:
-        day = row["activity_date"]
-        per_day[day] = per_day.get(day, 0) + int(row.get("count_orders_completed") or 0)
-    start, end = window["start"], window["end_exclusive"]
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
-    peak = max(per_day.values(), default=0)
-    cumulative = 0
-    out = []
-    for day in days:
-        trips = per_day.get(day, 0)
-        cumulative += trips
-        width = 100 * trips // peak if peak else 0
-        out.append({"day": day, "trips": trips, "cumulative": cumulative, "width": width})
-    return out
+INPUT_LABELS = {  # the engine's normalised lead inputs (evidence.inputs) -> Spanish names
+    "phone_norm": "teléfono",
+    "license_norm": "licencia",
+    "plate_norm": "placa",
+    "name_norm": "nombre",
+    "model_norm": "modelo",
+}
+
+
+def _as(value: Any, kind: type) -> Any:
+    """`value` when it is a `kind` (dict / list), else an empty one: JSON columns may hold any."""
+    return value if isinstance(value, kind) else kind()
+
+
+def decision_rows(
+    decisions: list[dict[str, Any]], facts: dict[str, Any], *, target_park: str
+) -> list[dict[str, Any]]:
+    """Each decision with its inputs and candidates as sentences (no raw JSON on the page)."""
+    rows = []
+    for d in decisions:
+        evidence = _as(d.get("evidence"), dict)
+        inputs = _as(evidence.get("inputs"), dict)
+        shown = [(INPUT_LABELS.get(k, k), v) for k, v in inputs.items() if v not in (None, "")]
+        raw = _as(d.get("candidates"), list)
+        candidates = [
+            candidate_view(c, facts, n + 1, target_park=target_park)
+            for n, c in enumerate(raw[:3])
+            if isinstance(c, dict)
+        ]
+        rows.append({**d, "inputs": shown, "candidates": candidates})
+    return rows
 
 
 @router.get("/leads/{lead_id}", name="web_lead")
 def lead_page(request: Request, lead_id: str, user: Viewer, conn: Conn) -> Response:
-    lead = identity.get_lead(conn, lead_id, settings=web_state(request).settings)
-    context = page_context(
+    settings = web_state(request).settings
+    view = lead_view(conn, lead_id, settings=settings, today=utc_now().date())
+    facts = lead_facts(view, {"source_pk": lead_id})
+    return render_page(
         request,
         user,
+        "lead.html",
+        view=view,
         active="dashboard",
-        lead=lead,
-        facts=lead_facts(lead, {"source_pk": lead_id}),
-        trips=trips_per_day(lead["trips"], lead["window"]),
+        lead=view,
+        facts=facts,
+        trips=view["trips_by_day"],
+        decision_rows=decision_rows(view["decisions"], facts, target_park=settings.park_id),
     )
-    return web_state(request).templates.TemplateResponse(request, "lead.html", context)

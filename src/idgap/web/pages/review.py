@@ -12,9 +12,9 @@ from fastapi.responses import RedirectResponse
 from idgap.clock import utc_now
 from idgap.errors import Conflict, InputError
 from idgap.identity import manual
-from idgap.identity import read as identity
 from idgap.identity.queue import DEFAULT_SORT, SORTS, STATUSES, QueueFilters
 from idgap.matching.model import Reason
+from idgap.views.review import review_view
 from idgap.web.deps import (
     MAX_ID,
     MAX_POS,
@@ -23,7 +23,7 @@ from idgap.web.deps import (
     Operator,
     Viewer,
     flash,
-    page_context,
+    render_page,
     web_state,
 )
 from idgap.web.render import days_between, url_with
@@ -63,23 +63,17 @@ def queue_params(values: Mapping[str, Any]) -> tuple[QueueFilters, dict[str, str
     return filters, link
 
 
-def queue_slice(
-    conn: Any, *, pos: int, count: int, filters: QueueFilters | None = None
-) -> tuple[list[dict], int]:
-    """Queue entries [pos, pos + count) and the queue's size (most money at stake first)."""
-    result = identity.list_unmatched(conn, filters=filters, limit=count, offset=pos)
-    return result["items"], int(result["total"])
-
-
 @router.get("/revision", name="web_review")
+@router.get("/revision.json")
 def review(
     request: Request, user: Viewer, conn: Conn, pos: int = Query(0, ge=0, le=MAX_POS)
 ) -> Response:
     filters, link = queue_params(request.query_params)
-    entries, total = queue_slice(conn, pos=pos, count=SIDE_LIST, filters=filters)
+    view = review_view(conn, pos=pos, count=SIDE_LIST, filters=filters)
+    total = view["total"]
     if pos and pos >= total and total:
         return RedirectResponse(url_with("/revision", link, pos=total - 1), status_code=303)
-    current = entries[0] if entries else None
+    current = view["current"]
     facts = lead_facts({"lead": (current or {}).get("lead") or {}}, current)
     raw_candidates = (current or {}).get("candidates") or []
     settings = web_state(request).settings
@@ -88,23 +82,24 @@ def review(
         candidate_view(c, facts, n + 1, target_park=settings.park_id, window=window)
         for n, c in enumerate(raw_candidates[:5])
     ]
-    context = page_context(
+    return render_page(
         request,
         user,
+        "review.html",
+        view=view,
         active="review",
         pos=pos,
         total=total,
         current=current,
         lead=facts,
         candidates=candidates,
-        upcoming=entries[1:],
+        upcoming=view["upcoming"],
         days_between=days_between,
         qp=link,
         queue_filters=filters,
         sort_choices=SORT_CHOICES,
         reason_codes=REASON_CODES,
     )
-    return web_state(request).templates.TemplateResponse(request, "review.html", context)
 
 
 def _after_action(pos: int, back: str = "") -> Response:

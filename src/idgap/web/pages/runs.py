@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from idgap.errors import JobLocked
 from idgap.recovery import job
-from idgap.recovery import read as recovery
+from idgap.views.runs import run_view, runs_view
 from idgap.web.deps import (
     MAX_ID,
     MAX_PAGE,
@@ -18,17 +18,16 @@ from idgap.web.deps import (
     Operator,
     Viewer,
     flash,
-    page_context,
+    render_page,
     web_state,
 )
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 
-RUNS_PAGE = 25
-
 
 @router.get("/ejecuciones", name="web_runs")
+@router.get("/ejecuciones.json")
 def runs(
     request: Request,
     user: Viewer,
@@ -36,31 +35,17 @@ def runs(
     kind: str = "",
     page: int = Query(1, ge=1, le=MAX_PAGE),
 ) -> Response:
-    result = recovery.list_runs(
-        conn, kind=kind or None, limit=RUNS_PAGE, offset=(page - 1) * RUNS_PAGE
-    )
-    items, total = result["items"], result["total"]
-    running = any(r["status"] == "running" for r in items)
-    context = page_context(
-        request,
-        user,
-        active="runs",
-        items=items,
-        total=total,
-        page=page,
-        kind=kind,
-        running=running,
-        page_size=RUNS_PAGE,
-    )
-    return web_state(request).templates.TemplateResponse(request, "runs.html", context)
+    view = runs_view(conn, kind=kind or None, page=page)
+    return render_page(request, user, "runs.html", view=view, active="runs")
 
 
 @router.get("/ejecuciones/{run_id}", name="web_run")
+@router.get("/ejecuciones/{run_id}.json")
 def run_detail(
     request: Request, run_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: Viewer, conn: Conn
 ) -> Response:
-    context = page_context(request, user, active="runs", run=recovery.get_run(conn, run_id))
-    return web_state(request).templates.TemplateResponse(request, "run.html", context)
+    view = run_view(conn, run_id)
+    return render_page(request, user, "run.html", view=view, active="runs", run=view)
 
 
 @router.post("/ejecuciones")

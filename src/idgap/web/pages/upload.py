@@ -6,9 +6,11 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from idgap.clock import utc_now
+from idgap.errors import IdgapError
 from idgap.intake import service as intake
 from idgap.security.uploads import read_upload
 from idgap.web.deps import Operator, Viewer, page_context, verify_csrf, web_state
+from idgap.web.labels import intake_message
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -31,10 +33,14 @@ async def upload_submit(request: Request, user: Operator) -> Response:
         empty="El archivo está vacío.",
     )  # fmt: skip
     verify_csrf(request, upload.form.get("csrf_token"))
-    report = await run_in_threadpool(
-        intake.import_bytes, state.engine, upload.data, file_name=upload.file_name,
-        table=LEADS_TABLE, now=utc_now(), settings=state.settings,
-    )  # fmt: skip
+    try:
+        report = await run_in_threadpool(
+            intake.import_bytes, state.engine, upload.data, file_name=upload.file_name,
+            table=LEADS_TABLE, now=utc_now(), settings=state.settings,
+        )  # fmt: skip
+    except IdgapError as exc:  # intake speaks English; the analyst reads Spanish
+        exc.message = intake_message(exc.message)
+        raise
     tables = report.to_dict()["tables"]
     context = page_context(
         request, user, active="upload", report=tables, file_name=upload.file_name

@@ -35,6 +35,12 @@
     else if (ev.key === "k") { follow("a[data-nav=prev]"); }
   });
 
+  // "Volver" on error pages goes back when there is somewhere to go back to
+  document.addEventListener("click", function (ev) {
+    const link = ev.target && ev.target.closest && ev.target.closest("a[data-back]");
+    if (link && window.history.length > 1) { ev.preventDefault(); window.history.back(); }
+  });
+
   // confirm dangerous admin forms (merge / split)
   document.addEventListener("submit", function (ev) {
     const msg = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
