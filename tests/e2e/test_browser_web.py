@@ -138,8 +138,8 @@ def test_filter_the_gap_table(page, server):
     badges = page.locator("#gap-table tbody td:nth-child(4) .badge").all_inner_texts()
     assert badges and set(badges) == {"Alto"}
     shot(page, "dashboard_filtered")
-    page.click("#tile-total")  # tiles link back to the unfiltered rows
-    assert "risk_level" not in page.url
+    page.click("#tile-total")  # tiles show the filtered figures and keep the filters
+    assert "risk_level=high" in page.url
 
 
 def test_resolve_from_the_review_queue_lowers_unresolved(page, server):
