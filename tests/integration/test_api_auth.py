@@ -122,6 +122,22 @@ ROUTES: list[tuple[str, str, str, Request]] = [
         lambda api: (f"/identity/runs/{api.scalar(sa.select(sa.func.max(runs.c.id)))}", {}),
     ),
     ("POST", "/identity/run", "operator", _get("/identity/run")),
+    ("GET", "/screens/dashboard", "viewer", _get("/screens/dashboard?risk_level=high")),
+    ("GET", "/screens/review", "viewer", _get("/screens/review")),
+    ("GET", "/screens/health", "viewer", _get("/screens/health")),
+    ("GET", "/screens/runs", "viewer", _get("/screens/runs")),
+    (
+        "GET",
+        "/screens/runs/{run_id}",
+        "viewer",
+        lambda api: (f"/screens/runs/{api.scalar(sa.select(sa.func.max(runs.c.id)))}", {}),
+    ),
+    (
+        "GET",
+        "/screens/leads/{lead_id}",
+        "viewer",
+        lambda api: (f"/screens/leads/{_lead_link(api)}", {}),
+    ),
     (
         "POST",
         "/cabinet-leads/upload-csv",

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from idgap.cli.common import console, one_line_errors, state
+from idgap.cli.progress import CountColumn, counted
 from idgap.clock import utc_now
 from idgap.errors import InputError
 
@@ -54,7 +55,7 @@ class Steps:
 def _progress() -> Progress:
     return Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
+        CountColumn(), TimeElapsedColumn(),
         console=console, transient=False,
     )  # fmt: skip
 
@@ -108,7 +109,7 @@ def _match(steps: Steps, st: Any) -> Any:
     with steps.step("match and recover", total=1) as update:
 
         def progress(stage: str, done: int, total: int) -> None:
-            update(done, max(total, 1), note=f"({stage})")
+            update(done, counted(total) or 1, note=f"({stage})")
 
         return run_recovery(
             st.engine, settings=st.settings, now_fn=utc_now, kind="match",

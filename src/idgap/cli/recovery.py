@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from idgap.cli.common import console, one_line_errors, print_json, state
+from idgap.cli.progress import counted, step_progress
 from idgap.errors import InputError
 from idgap.recovery.backfill import run_backfill_origins
 from idgap.recovery.job import RunReport, run_recovery
@@ -24,19 +24,11 @@ def run_job(
     """Run the job with a Rich progress bar (hidden for --json)."""
     st = state()
     settings = st.settings.model_copy(update={"ruleset": ruleset}) if ruleset else st.settings
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(kind, total=None)
+    with step_progress(console, disable=quiet) as bar:
+        task = bar.add_task(f"{kind}: starting", total=None)
 
         def progress(step: str, done: int, total: int) -> None:
-            bar.update(task, description=step, completed=done, total=total)
+            bar.update(task, description=f"{kind}: {step}", completed=done, total=counted(total))
 
         return run_recovery(
             st.engine, settings=settings, limit=limit, dry_run=dry_run, kind=kind,

@@ -342,3 +342,22 @@ def intake_message(text: Any) -> str:
             if pattern.match(body):
                 return head + pattern.sub(template, body)
     return message
+
+
+HISTORY_REASON = {  # free-text reasons the writers record in link / origin history
+    "origin for existing links": "origen de vínculos existentes",
+    "link created by matching": "vínculo creado por el matching",
+    "manual resolution": "resolución manual",
+    "DRIVER_MATCH": "cuenta de conductor encontrada",
+}
+
+
+def history_reason(text: Any) -> str:
+    """A history row's reason: a rule or reason code in words, a known phrase in Spanish."""
+    if text is None or text == "":
+        return ""
+    value = str(text)
+    for table in (HISTORY_REASON, RULE, REASON_CODE):
+        if value in table:
+            return table[value]
+    return value

@@ -159,6 +159,7 @@ def make_templates(timezone: str = "America/Lima") -> Jinja2Templates:
         say=labels.say,
         plural=labels.plural,
         intake_message=labels.intake_message,
+        history_reason=labels.history_reason,
         url_with=url_with,
         days_between=days_between,
         timezone=timezone,
