@@ -167,8 +167,17 @@ def test_snapshots_and_trend(park):
         trend = read.gap_trend(conn)["items"]
     assert [r["day"] for r in trend] == [TODAY - dt.timedelta(days=1), TODAY]
     assert trend[-1]["pct_unresolved"] == 60.0 and trend[-1]["unresolved"] == 6
-    cell = {"gap_reason": "other_origin", "risk_level": "high", "count": 1}
-    assert cell in trend[-1]["breakdown"]
+    cells = {(c["gap_reason"], c["risk_level"]): c for c in trend[-1]["breakdown"]}
+    assert cells[("other_origin", "high")]["count"] == 1
+    assert cells[("resolved", "low")]["amount_at_stake"] == 0.0  # money is the unresolved's only
+    with park.connect() as conn:  # the line and the money follow a reason / risk filter
+        high = read.gap_trend(conn, filters={"risk_level": "high"})["items"][-1]
+        dated = read.gap_trend(conn, filters={"date_from": TODAY})
+    assert high["total_leads"] == sum(c["count"] for k, c in cells.items() if k[1] == "high")
+    assert high["amount_at_stake"] == sum(
+        c["amount_at_stake"] for k, c in cells.items() if k[1] == "high" and k[0] != "resolved"
+    )
+    assert dated["follows_dates"] is False  # snapshots are per day, not per lead date
 
 
 def test_reading_inside_a_writing_transaction_never_deadlocks(park):
