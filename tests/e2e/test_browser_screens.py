@@ -53,7 +53,7 @@ def _pages(server) -> list[str]:  # noqa: F811
     linked = next(i for i in board["items"] if i["person_key"])
     return [
         "/", "/?risk_level=high", "/revision", "/personas", "/ejecuciones", "/ejecuciones/1",
-        "/ejecuciones/2", "/salud", "/carga", f"/leads/{linked['lead_id']}",
+        "/ejecuciones/2", "/salud", "/carga", "/cobranza", f"/leads/{linked['lead_id']}",
         f"/personas/{linked['person_key']}",
     ]  # fmt: skip
 
