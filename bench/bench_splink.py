@@ -5,20 +5,23 @@ hire date, EM-trained; blocking on the confusable plate skeleton, phone and the 
 tokens (the same normalisation as idgap).
 Splink sees only target-park drivers (the links must land there). A lead is auto-linked to its
 best pair when match probability >= 0.95 and no other driver is within 0.05 of it.
-Usage: python -m bench.bench_splink [--large]
+Runs on the same parks as bench_matching (bench/parks.py: default, hard, holdout; seed size,
+and 100,000 x 1,000,000 unless --quick), each in its own process.
+Usage: python -m bench.bench_splink [--quick] [--park=hard] [--large-all]
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 
 import polars as pl
 
-from bench.bench_matching import DATA, load_park
+from bench import parks
+from bench.bench_matching import HEADER, line, run_one
 from bench.common import peak_rss_mb, save
+from bench.scoring import score
 
 THRESHOLD = 0.95  # auto-link probability; 0.8 gave the same recall on the seed park
 
@@ -29,18 +32,17 @@ def _name_key(col: str) -> pl.Expr:
     return name_tokens(pl.col(col)).list.sort().list.join(" ")
 
 
-def one(size: str) -> dict:
+def one(variant: str, size: str) -> dict:
     import splink.comparison_library as cl
     from splink import Linker, SettingsCreator, block_on
     from splink.backends.duckdb import DuckDBAPI
 
     from idgap.config import YEGO_PARK_ID
     from idgap.matching.candidates import leads_to_candidates
-    from idgap.matching.evaluate import evaluate
     from idgap.matching.index import build_driver_index
     from idgap.matching.normalize import normalize_candidates, plate_skeleton
 
-    park = load_park(size)
+    park = parks.load(variant, size)
     t0 = time.perf_counter()
     leads = normalize_candidates(leads_to_candidates(park.cabinet_leads)).select(
         unique_id=pl.col("source_pk"),
@@ -117,15 +119,12 @@ def one(size: str) -> dict:
             lambda c: json.dumps([{"driver_id": x} for x in c]), return_dtype=pl.Utf8
         ),
     ).select(pl.col(lid).alias("lead_id"), "driver_id", "candidates_json")
-    rep = evaluate(auto, park.truth)
+    quality = score(auto, park.truth)
     return {
+        "park": variant,
         "size": size,
         "ruleset": "splink5",
-        "precision": rep.precision,
-        "recall": rep.recall,
-        "f1": rep.f1,
-        "wrong_links": rep.wrong_links,
-        "review_coverage": rep.review_coverage,
+        **{k: v for k, v in quality.items() if k != "leads"},
         "leads_per_s": round(leads.height / (t2 - t1)),
         "train_seconds": round(t1 - t0, 1),
         "predict_seconds": round(t2 - t1, 1),
@@ -135,38 +134,27 @@ def one(size: str) -> dict:
 
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--one":
-        print(json.dumps(one(sys.argv[2])))
+        print(json.dumps(one(sys.argv[2], sys.argv[3])))
         return 0
     try:
         import splink  # noqa: F401
     except ImportError:
         print("splink not installed: pip install 'splink' 'duckdb<2'")
         return 0
-    rows = []
-    for size in ["seed", "large"] if "--large" in sys.argv else ["seed"]:
-        if not (DATA / size / "drivers.parquet").exists():
-            subprocess.run(
-                [sys.executable, "-m", "bench.bench_matching", "--generate", size], check=True
-            )
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.bench_splink", "--one", size],
-            capture_output=True,
-            text=True,
-        )
-        if out.returncode:
-            print(out.stderr[-2000:])
-            return 1
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append(r)
-        print(
-            f"{size:5} splink5 precision {r['precision']:.4f} recall {r['recall']:.4f} "
-            f"F1 {r['f1']:.4f} "
-            f"wrong {r['wrong_links']} review coverage {r['review_coverage']:.4f} "
-            f"{r['leads_per_s']:,} leads/s (+{r['train_seconds']}s training) "
-            f"peak {r['peak_rss_mb']} MB"
-        )
+    rows, failed = [], []
+    print(HEADER, flush=True)
+    for variant, size in parks.plan(sys.argv[1:]):
+        parks.ensure(variant, size)
+        try:
+            rows.append(run_one("bench.bench_splink", variant, size))
+        except RuntimeError as exc:
+            print(exc, flush=True)
+            failed.append(f"{variant}/{size}")
+            continue
+        r = rows[-1]
+        print(f"{line(r)}   (+{r['train_seconds']}s training)", flush=True)
     save("splink", rows)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -39,22 +39,50 @@ def main() -> int:
 
 
 def matching_side_by_side(summary: dict) -> str:
-    """ct4, Splink and idgap on each park, one line each (from matching.json + splink.json)."""
+    """ct4, Splink and idgap on each park, one line each, then recall per case (from
+    matching.json + splink.json)."""
     rows = [r for name in ("matching", "splink") for r in summary.get(name, [])]
     order = {"ct4": 0, "splink5": 1, "idgap": 2}
-    rows.sort(key=lambda r: (r["size"] != "seed", order.get(r["ruleset"], 9)))
+    parks = {"default": 0, "hard": 1, "holdout": 2}
+    rows.sort(
+        key=lambda r: (r["size"] != "seed", parks.get(r.get("park", "default"), 9),
+                       order.get(r["ruleset"], 9))
+    )  # fmt: skip
     lines = [
         "\nmatching, side by side (automatic links)",
-        f"{'park':6}{'ruleset':9}{'precision':>10}{'recall':>8}{'F1':>8}{'wrong':>7}"
-        f"{'coverage':>9}{'leads/s':>9}{'peak MB':>9}",
+        f"{'park':15}{'ruleset':9}{'precision':>10}{'recall':>8}{'F1':>8}{'wrong':>7}"
+        f"{'auto':>7}{'coverage':>9}{'leads/s':>9}{'peak MB':>9}",
     ]
     for r in rows:
         lines.append(
-            f"{r['size']:6}{r['ruleset']:9}{r['precision']:>10.4f}{r['recall']:>8.4f}"
-            f"{r['f1']:>8.4f}{r['wrong_links']:>7}{r['review_coverage']:>9.4f}"
+            f"{r.get('park', 'default') + '/' + r['size']:15}{r['ruleset']:9}"
+            f"{r['precision']:>10.4f}{r['recall']:>8.4f}{r['f1']:>8.4f}{r['wrong_links']:>7}"
+            f"{r.get('auto_link_rate', 0):>7.3f}{r['review_coverage']:>9.4f}"
             f"{r['leads_per_s']:>9,}{r['peak_rss_mb']:>9}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + per_case_recall(rows))
+
+
+def per_case_recall(rows: list[dict]) -> list[str]:
+    """Recall (wrong links) per case and mishap, the three matchers side by side per park."""
+    lines = []
+    by_park: dict[str, list[dict]] = {}
+    for r in rows:
+        by_park.setdefault(f"{r.get('park', 'default')}/{r['size']}", []).append(r)
+    for park, group in by_park.items():
+        cases = {c for r in group for c in {**r.get("per_case", {}), **r.get("per_tag", {})}}
+        if not cases or not isinstance(group[0].get("per_case"), dict):
+            continue
+        lines.append(f"\nrecall per case, {park} (wrong links in brackets; n = leads)")
+        lines.append(f"{'case':32}{'n':>7}" + "".join(f"{r['ruleset']:>16}" for r in group))
+        for case in sorted(cases):
+            stats = [{**r.get("per_case", {}), **r.get("per_tag", {})}.get(case) for r in group]
+            n = next((s["leads"] for s in stats if s), 0)
+            cells = "".join(
+                f"{s['recall']:>9.3f} ({s['wrong_links']:>3})" if s else f"{'-':>16}" for s in stats
+            )
+            lines.append(f"{case:32}{n:>7}{cells}")
+    return lines
 
 
 if __name__ == "__main__":
