@@ -32,40 +32,42 @@ def _name_key(col: str) -> pl.Expr:
     return name_tokens(pl.col(col)).list.sort().list.join(" ")
 
 
-def one(variant: str, size: str) -> dict:
-    import splink.comparison_library as cl
-    from splink import Linker, SettingsCreator, block_on
-    from splink.backends.duckdb import DuckDBAPI
-
+def _records(park) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(leads, target-park drivers) with the columns Splink compares, same normalisation."""
     from idgap.config import YEGO_PARK_ID
     from idgap.matching.candidates import leads_to_candidates
     from idgap.matching.index import build_driver_index
     from idgap.matching.normalize import normalize_candidates, plate_skeleton
 
-    park = parks.load(variant, size)
-    t0 = time.perf_counter()
+    def columns(day: str) -> dict[str, pl.Expr]:
+        return {
+            "name": pl.col("name_norm"),
+            "name_key": _name_key("name_norm"),
+            "plate": pl.col("plate_norm"),
+            "plate_skel": plate_skeleton(pl.col("plate_norm")),
+            "phone": pl.col("phone_norm"),
+            "day": pl.col(day),
+        }
+
     leads = normalize_candidates(leads_to_candidates(park.cabinet_leads)).select(
-        unique_id=pl.col("source_pk"),
-        name=pl.col("name_norm"),
-        name_key=_name_key("name_norm"),
-        plate=pl.col("plate_norm"),
-        plate_skel=plate_skeleton(pl.col("plate_norm")),
-        phone=pl.col("phone_norm"),
-        day=pl.col("lead_date"),
+        unique_id=pl.col("source_pk"), **columns("lead_date")
     )
     drivers = (
         build_driver_index(park.drivers)
         .filter(pl.col("park_id") == YEGO_PARK_ID)
-        .select(
-            unique_id=pl.col("driver_id"),
-            name=pl.col("name_norm"),
-            name_key=_name_key("name_norm"),
-            plate=pl.col("plate_norm"),
-            plate_skel=plate_skeleton(pl.col("plate_norm")),
-            phone=pl.col("phone_norm"),
-            day=pl.col("hire_date"),
-        )
+        .select(unique_id=pl.col("driver_id"), **columns("hire_date"))
     )
+    return leads, drivers
+
+
+def one(variant: str, size: str) -> dict:
+    import splink.comparison_library as cl
+    from splink import Linker, SettingsCreator, block_on
+    from splink.backends.duckdb import DuckDBAPI
+
+    park = parks.load(variant, size)
+    t0 = time.perf_counter()
+    leads, drivers = _records(park)
     db = DuckDBAPI()
     left = db.register(leads.to_arrow(), table_name="leads")
     right = db.register(drivers.to_arrow(), table_name="drivers")
@@ -99,26 +101,7 @@ def one(variant: str, size: str) -> dict:
         linker.inference.predict(threshold_match_probability=0.5).as_duckdbpyrelation().arrow()
     )
     t2 = time.perf_counter()
-    # Splink orders the two sides itself; read which one holds the leads
-    leads_left = pred.height and pred["source_dataset_l"][0] == "leads"
-    lid, did = ("unique_id_l", "unique_id_r") if leads_left else ("unique_id_r", "unique_id_l")
-    ranked = (
-        pred.sort("match_probability", descending=True)
-        .group_by(lid, maintain_order=True)
-        .agg(pl.col(did).head(5).alias("cands"), pl.col("match_probability").head(2).alias("p"))
-    )
-    auto = ranked.with_columns(
-        driver_id=pl.when(
-            (pl.col("p").list.get(0) >= THRESHOLD)
-            & (
-                (pl.col("p").list.len() == 1)
-                | (pl.col("p").list.get(0) - pl.col("p").list.get(1, null_on_oob=True) >= 0.05)
-            )
-        ).then(pl.col("cands").list.get(0)),
-        candidates_json=pl.col("cands").map_elements(
-            lambda c: json.dumps([{"driver_id": x} for x in c]), return_dtype=pl.Utf8
-        ),
-    ).select(pl.col(lid).alias("lead_id"), "driver_id", "candidates_json")
+    auto = _auto_links(pred)
     quality = score(auto, park.truth)
     return {
         "park": variant,
@@ -130,6 +113,30 @@ def one(variant: str, size: str) -> dict:
         "predict_seconds": round(t2 - t1, 1),
         "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def _auto_links(pred: pl.DataFrame) -> pl.DataFrame:
+    """Each lead's best pair is an automatic link at p >= THRESHOLD and 0.05 over the next."""
+    # Splink orders the two sides itself; read which one holds the leads
+    leads_left = pred.height and pred["source_dataset_l"][0] == "leads"
+    lid, did = ("unique_id_l", "unique_id_r") if leads_left else ("unique_id_r", "unique_id_l")
+    ranked = (
+        pred.sort("match_probability", descending=True)
+        .group_by(lid, maintain_order=True)
+        .agg(pl.col(did).head(5).alias("cands"), pl.col("match_probability").head(2).alias("p"))
+    )
+    return ranked.with_columns(
+        driver_id=pl.when(
+            (pl.col("p").list.get(0) >= THRESHOLD)
+            & (
+                (pl.col("p").list.len() == 1)
+                | (pl.col("p").list.get(0) - pl.col("p").list.get(1, null_on_oob=True) >= 0.05)
+            )
+        ).then(pl.col("cands").list.get(0)),
+        candidates_json=pl.col("cands").map_elements(
+            lambda c: json.dumps([{"driver_id": x} for x in c]), return_dtype=pl.Utf8
+        ),
+    ).select(pl.col(lid).alias("lead_id"), "driver_id", "candidates_json")
 
 
 def main() -> int:

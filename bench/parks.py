@@ -54,6 +54,7 @@ def generate(variant: str, size: str) -> Path:
     """Generate and write the park (in this process)."""
     from idgap.synth import generate_park
 
+    version = synth_version()  # of the code that runs now, not of later edits
     leads, drivers = SIZES[size]
     park = generate_park(
         leads=leads, drivers=drivers, seed=SEED, anchor_date=ANCHOR, variant=variant
@@ -62,7 +63,7 @@ def generate(variant: str, size: str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name in FRAMES:
         getattr(park, name).write_parquet(out / f"{name}.parquet")
-    (out / _STAMP).write_text(synth_version())
+    (out / _STAMP).write_text(version)
     return out
 
 

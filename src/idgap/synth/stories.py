@@ -204,8 +204,9 @@ def decoy_drives(p: dict, ctx: Ctx) -> list[dict]:
         "act_rate": ctx.rate(drives=True),
     }
     if ctx.rnd.random() < 0.5:
-        brother = ctx.draw_person()
-        return [account(p, ctx, "decoy_brother", hire, g1=brother["g1"], g2="", **common)]
+        drawn = ctx.draw_person()["g1"]
+        given = next(g for g in (drawn, "Teodoro", "Zenón") if g != p["g1"])
+        return [account(p, ctx, "decoy_brother", hire, g1=given, g2="", **common)]
     brand, model = ctx.car()
     return [
         account(p, ctx, "decoy_namesake", hire, plate=next(ctx.plates), brand=brand, model=model,

@@ -77,6 +77,7 @@ HARD = NoiseModel(
     late_hire_days=(31, 60),
 )
 
+# Designed apart from HARD, for reporting only: never tune the engine on this park.
 HOLDOUT = NoiseModel(
     name="holdout",
     salt=0x7B11,
