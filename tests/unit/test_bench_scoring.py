@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import polars as pl
-
 from bench.parks import plan
 from bench.scoring import score
 
