@@ -231,3 +231,13 @@ def test_times_show_in_the_park_time_zone():
     utc = dt.datetime(2026, 12, 1, 3, 30, tzinfo=dt.UTC)
     assert fmt_datetime(utc, ZoneInfo("America/Lima")) == "30/11/2026 22:30"
     assert fmt_datetime(utc.replace(tzinfo=None), ZoneInfo("America/Lima")) == "30/11/2026 22:30"
+
+
+def test_money_svg_draws_the_known_amounts_only():
+    from idgap.web.chart import money_svg
+
+    points = [TrendPoint(dt.date(2026, 1, d), 10.0, 1, amount) for d, amount in
+              ((1, None), (2, 120.0), (3, 80.0))]  # fmt: skip
+    svg = str(money_svg(points, currency="S/"))
+    assert svg.count("<circle") == 2 and "S/ 120.00 en juego" in svg
+    assert "Sin montos" in str(money_svg(points[:1]))

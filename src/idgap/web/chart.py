@@ -78,30 +78,17 @@ def trend_svg(points: Sequence[TrendPoint]) -> Markup:
             '<p class="muted">Aún no hay instantáneas diarias: la evolución aparece '
             "después de la primera ejecución del recovery.</p>"
         )
-    top = nice_ceiling(max(p.pct_unresolved for p in points))
-    n = len(points)
-    coords = [(_x(i, n), _y(p.pct_unresolved, top)) for i, p in enumerate(points)]
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    dots = [
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{escape(p.day.strftime("%d/%m/%Y"))}: '
-        f"{p.pct_unresolved:.1f} % sin resolver ({count(p.unresolved, 'lead')})</title></circle>"
-        for (x, y), p in zip(coords, points, strict=True)
-    ]
     last = points[-1]
     label = (
-        f"Evolución del porcentaje de leads sin resolver: {n} días, "
+        f"Evolución del porcentaje de leads sin resolver: {count(len(points), 'day')}, "
         f"último {last.pct_unresolved:.1f} % el {last.day.strftime('%d/%m/%Y')}"
     )
-    svg = (
-        f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(label)}" preserveAspectRatio="xMidYMid meet">'
-        + "".join(_grid(top))
-        + "".join(_x_labels(points))
-        + f'<polyline class="line" points="{line}"/>'
-        + "".join(dots)
-        + "</svg>"
+    return _line_svg(
+        points,
+        [p.pct_unresolved for p in points],
+        [f"{p.pct_unresolved:.1f} % sin resolver ({count(p.unresolved, 'lead')})" for p in points],
+        label=label,
     )
-    return Markup(svg)  # noqa: S704 - built from numbers and escaped text only
 
 
 def money_svg(points: Sequence[TrendPoint], currency: str = "S/") -> Markup:
@@ -109,25 +96,39 @@ def money_svg(points: Sequence[TrendPoint], currency: str = "S/") -> Markup:
     known = [p for p in points if p.amount_at_stake is not None]
     if not known:
         return Markup('<p class="muted">Sin montos por día para estos filtros.</p>')
-    top = nice_ceiling(max(float(p.amount_at_stake or 0) for p in known) or 1.0)
-    n = len(known)
-    coords = [(_x(i, n), _y(float(p.amount_at_stake or 0), top)) for i, p in enumerate(known)]
+    amounts = [float(p.amount_at_stake or 0) for p in known]
+    label = (
+        f"Monto en juego por día: {count(len(known), 'day')}, último {currency} "
+        f"{amounts[-1]:,.2f} el {known[-1].day.strftime('%d/%m/%Y')}"
+    )
+    titles = [f"{currency} {a:,.2f} en juego" for a in amounts]
+    return _line_svg(known, amounts, titles, label=label, unit=currency, css="trend money")
+
+
+def _line_svg(
+    points: Sequence[TrendPoint],
+    values: Sequence[float],
+    titles: Sequence[str],
+    *,
+    label: str,
+    unit: str = "%",
+    css: str = "trend",
+) -> Markup:
+    """One line over the snapshot days: grid, day labels, the line and a titled dot per day."""
+    top = nice_ceiling(max(values) or 1.0)
+    n = len(points)
+    coords = [(_x(i, n), _y(v, top)) for i, v in enumerate(values)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     dots = [
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{p.day.strftime("%d/%m/%Y")}: '
-        f"{escape(currency)} {float(p.amount_at_stake or 0):,.2f} en juego</title></circle>"
-        for (x, y), p in zip(coords, known, strict=True)
+        f"{escape(title)}</title></circle>"
+        for (x, y), p, title in zip(coords, points, titles, strict=True)
     ]
-    last = known[-1]
-    label = (
-        f"Monto en juego por día: {n} días, último {currency} "
-        f"{float(last.amount_at_stake or 0):,.2f} el {last.day.strftime('%d/%m/%Y')}"
-    )
     svg = (
-        f'<svg class="trend money" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="{css}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(label)}" preserveAspectRatio="xMidYMid meet">'
-        + "".join(_grid(top, unit=currency))
-        + "".join(_x_labels(known))
+        + "".join(_grid(top, unit=unit))
+        + "".join(_x_labels(points))
         + f'<polyline class="line" points="{line}"/>'
         + "".join(dots)
         + "</svg>"
