@@ -65,10 +65,18 @@ def test_namesakes_who_both_reached_go_to_review_with_both_candidates():
     assert '"L1"' in got["candidates_json"] and '"L2"' in got["candidates_json"]
 
 
-def test_only_the_namesake_who_reached_the_paid_milestone_is_a_candidate():
+def test_a_namesake_who_did_not_reach_the_milestone_still_makes_it_ambiguous():
     leads = [_lead("L1", "K1", "Jose Quispe", 3), _lead("L2", "K2", "Jose Quispe", 30)]
     got = decide(_pay("Jose Quispe", m=25), leads)
-    assert (got["outcome"], got["lead_id"]) == ("matched", "L2")
+    assert (got["outcome"], got["reason_code"]) == ("review", "MULTIPLE_CANDIDATES")
+
+
+def test_a_namesake_lead_without_identity_makes_it_ambiguous_and_alone_it_is_kept_unmatched():
+    unlinked = ("L9", D, None, None, 0, "Jose Quispe", None)
+    got = decide(_pay("Jose Quispe"), [_lead("L1", "K1", "Jose Quispe", 3), unlinked])
+    assert (got["outcome"], got["reason_code"]) == ("review", "MULTIPLE_CANDIDATES")
+    got = decide(_pay("Jose Quispe"), [unlinked])
+    assert (got["outcome"], got["reason_code"]) == ("unmatched", "LEAD_WITHOUT_IDENTITY")
 
 
 def test_exact_name_not_reached_is_a_dispute_but_a_partial_name_is_reviewed():

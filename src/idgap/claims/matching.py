@@ -10,11 +10,13 @@ Blocking: if one set contains the other, every token pair of the smaller set is 
 larger one, so joining each name's rarest pair against all pairs of the other side finds every
 agreeing couple without comparing namesake-heavy pairs such as "JOSE QUISPE" wholesale.
 
-Candidates are leads with a driver whose claim window ended on or before the payment date and
-at most `lag_days` before it. A payment goes to the one person whose lead reached the paid
-milestone; several such persons are namesakes and go to review, never guessed. With nobody
-reaching it, a single person with exactly the payee's name is still the payee: the payment is
-matched and the ledger shows a dispute (`paid_not_reached`).
+Candidates are leads whose claim window ended on or before the payment date and at most
+`lag_days` before it, with or without a driver: a lead without identity cannot be paid, but a
+namesake among those leads makes the payment ambiguous all the same. A payment is matched only
+when exactly one person (or lead without identity) agrees by name: to it when its lead reached
+the paid milestone, or, with exactly the payee's name, as a dispute (`paid_not_reached`).
+Several agreeing persons are namesakes and go to review, never guessed, even when only one of
+them reached the milestone (the payee may be the other one, paid in error or not yet linked).
 """
 
 from __future__ import annotations
@@ -144,7 +146,12 @@ def match_payments(
         .join(payees.select("payment_id", "date", "milestone"), on="payment_id")
         .join(candidates, on="lead_id")
         .filter(_in_window(rules))
-        .with_columns(reached=pl.col("trips_14d") >= pl.col("milestone"))
+        .with_columns(
+            linked=pl.col("driver_id").is_not_null(),
+            reached=pl.col("driver_id").is_not_null()
+            & (pl.col("trips_14d") >= pl.col("milestone")),
+            who=pl.coalesce("person_key", pl.concat_str(pl.lit("lead:"), "lead_id")),
+        )
     )
     decided = _decide(hits)
     return (
@@ -166,11 +173,12 @@ def _decide(hits: pl.DataFrame) -> pl.DataFrame:
         ["payment_id", "reached", "exact", "lead_date", "lead_id"],
         descending=[False, True, True, True, False],
     )
-    per_person = ranked.group_by("payment_id", "person_key", maintain_order=True).first()
+    per_person = ranked.group_by("payment_id", "who", maintain_order=True).first()
     summary = per_person.group_by("payment_id", maintain_order=True).agg(
         n_reached=pl.col("reached").sum(),
         n_any=pl.len(),
         first_exact=pl.col("exact").first(),
+        first_linked=pl.col("linked").first(),
         lead_id=pl.col("lead_id").first(),
         person_key=pl.col("person_key").first(),
     )
@@ -185,17 +193,20 @@ def _decide(hits: pl.DataFrame) -> pl.DataFrame:
 
 
 def _outcome() -> tuple[pl.Expr, pl.Expr]:
-    n_reached, n_any = pl.col("n_reached"), pl.col("n_any")
-    single_exact = (n_reached == 0) & (n_any == 1) & pl.col("first_exact")
-    matched = (n_reached == 1) | single_exact
+    one = pl.col("n_any") == 1
+    reached = one & (pl.col("n_reached") == 1)
+    single_exact = one & pl.col("first_linked") & pl.col("first_exact") & ~reached
+    no_identity = one & ~pl.col("first_linked")
     outcome = (
-        pl.when(matched).then(pl.lit(PaymentOutcome.MATCHED.value))
+        pl.when(reached | single_exact).then(pl.lit(PaymentOutcome.MATCHED.value))
+        .when(no_identity).then(pl.lit(PaymentOutcome.UNMATCHED.value))
         .otherwise(pl.lit(PaymentOutcome.REVIEW.value))
     )  # fmt: skip
     reason = (
-        pl.when(n_reached == 1).then(pl.lit(PaymentReason.NAME_MILESTONE.value))
+        pl.when(reached).then(pl.lit(PaymentReason.NAME_MILESTONE.value))
         .when(single_exact).then(pl.lit(PaymentReason.NAME_NOT_REACHED.value))
-        .when((n_reached == 0) & (n_any == 1)).then(pl.lit(PaymentReason.WEAK_NAME_ONLY.value))
+        .when(no_identity).then(pl.lit(PaymentReason.LEAD_WITHOUT_IDENTITY.value))
+        .when(one).then(pl.lit(PaymentReason.WEAK_NAME_ONLY.value))
         .otherwise(pl.lit(PaymentReason.MULTIPLE_CANDIDATES.value))
     )  # fmt: skip
     return outcome, reason

@@ -28,6 +28,7 @@ class PaymentReason(StrEnum):
     NAME_NOT_REACHED = "NAME_NOT_REACHED"  # one person by exact name; milestone not reached
     MULTIPLE_CANDIDATES = "MULTIPLE_CANDIDATES"  # namesakes: a human decides
     WEAK_NAME_ONLY = "WEAK_NAME_ONLY"  # one partial-name candidate that did not reach it
+    LEAD_WITHOUT_IDENTITY = "LEAD_WITHOUT_IDENTITY"  # the one agreeing lead has no driver yet
     NO_CANDIDATES = "NO_CANDIDATES"
     MISSING_NAME = "MISSING_NAME"
     NO_MILESTONE = "NO_MILESTONE"  # no trip_N flag set

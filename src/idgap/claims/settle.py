@@ -53,7 +53,8 @@ def read_payments(conn: sa.Connection) -> pl.DataFrame:
 
 
 def read_candidates(conn: sa.Connection) -> pl.DataFrame:
-    """Leads with a driver: their trips in the window, their own and their driver's names."""
+    """Every lead: trips in the window, its own and its driver's names (leads without a
+    driver cannot be paid, but a namesake among them makes a payment ambiguous)."""
     ls, cl, d = lead_status, cabinet_leads, drivers
     stmt = (
         sa.select(
@@ -73,7 +74,6 @@ def read_candidates(conn: sa.Connection) -> pl.DataFrame:
         .select_from(
             ls.join(cl, cl.c.lead_id == ls.c.lead_id).outerjoin(d, d.c.driver_id == ls.c.driver_id)
         )
-        .where(ls.c.driver_id.is_not(None))
     )
     names = ["first_name", "middle_name", "last_name", "full_name", "d_first", "d_middle", "d_last"]
     schema = {k: v for k, v in CANDIDATE_SCHEMA.items() if not k.endswith("_name")}

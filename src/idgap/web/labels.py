@@ -175,6 +175,7 @@ PAYMENT_REASON = {
     "MULTIPLE_CANDIDATES": "Varios candidatos (homónimos)",
     "WEAK_NAME_ONLY": "Nombre parcial, hito no alcanzado",
     "NO_CANDIDATES": "Ningún lead coincide",
+    "LEAD_WITHOUT_IDENTITY": "El lead que coincide aún no tiene conductor",
     "MISSING_NAME": "Nombre insuficiente",
     "NO_MILESTONE": "Sin hito marcado",
     "MANUAL": "Decisión manual",
