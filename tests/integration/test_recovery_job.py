@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from idgap.errors import JobLocked
-from idgap.identity import writer
+from idgap.identity import changes
 from idgap.matching.engine import RULESETS
 from idgap.recovery import index_store
 from idgap.recovery import job as job_module
@@ -161,7 +161,7 @@ def test_a_failing_run_is_recorded_failed_and_nothing_of_its_batch_stays(engine,
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(writer, "refresh_lead_status", broken)
+    monkeypatch.setattr(changes, "refresh_lead_status", broken)  # the last step of a batch
     with pytest.raises(RuntimeError):
         recover(engine)
     with engine.connect() as conn:

@@ -7,7 +7,6 @@ row per lead (or per person) comes back to Polars.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 
 from idgap.config import Settings
 from idgap.gaps.rules import DRIVERS, LEADS, ORIGIN_TAG_TABLE
+from idgap.store.keys import in_keys
 from idgap.store.tables import (
     cabinet_leads,
     drivers,
@@ -27,10 +27,10 @@ from idgap.store.tables import (
     summary_daily,
 )
 
-CHUNK = 900  # bound parameters per IN list: far under SQLite's and PostgreSQL's limits
 S, D, B, I32, I64, F = pl.Utf8, pl.Date, pl.Boolean, pl.Int32, pl.Int64, pl.Float64
 TS = pl.Datetime("us", "UTC")
 
+CHUNK = 900  # keys per IN list in `chunked` (below SQLite's 999 bound parameters)
 MakeStmt = Callable[[list[str] | None], sa.Select]
 
 
@@ -42,7 +42,10 @@ def _frame(conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType])
 def chunked(
     conn: sa.Connection, make: MakeStmt, keys: Sequence[str] | None, schema: dict
 ) -> pl.DataFrame:
-    """Run `make(chunk)` per chunk of keys (or `make(None)` once for all) and stack the frames."""
+    """Run `make(chunk)` per chunk of CHUNK keys (or `make(None)` once) and stack the frames.
+
+    For callers whose `make` filters with a plain `.in_(chunk)`; new code filters with
+    `store.keys.in_keys` and calls `keyed` (one statement whatever the number of keys)."""
     if keys is None:
         return _frame(conn, make(None), schema)
     keys = list(keys)
@@ -50,8 +53,17 @@ def chunked(
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
+def keyed(
+    conn: sa.Connection, make: MakeStmt, keys: Sequence[str] | None, schema: dict
+) -> pl.DataFrame:
+    """Run `make(keys)` once (`make` filters with `_in`, i.e. `in_keys`; None = every row)."""
+    if keys is not None and not keys:
+        return pl.DataFrame(schema=schema)
+    return _frame(conn, make(None if keys is None else list(keys)), schema)
+
+
 def _in(stmt: sa.Select, col: sa.ColumnElement, keys: list[str] | None) -> sa.Select:
-    return stmt if keys is None else stmt.where(col.in_(keys))
+    return stmt if keys is None else stmt.where(in_keys(col, keys))
 
 
 def _lead_link() -> Any:  # an alias of identity_links (SQLAlchemy's alias types vary)
@@ -73,7 +85,7 @@ def leads_with_identity(conn: sa.Connection, lead_ids: Sequence[str] | None) -> 
         "lead_id": S, "lead_date": D, "person_key": S, "link_linked_at": TS, "origin_tag": S,
         "origin_source_table": S, "origin_source_id": S, "origin_updated_at": TS,
     }  # fmt: skip
-    df = chunked(
+    df = keyed(
         conn,
         lambda k: _in(sa.select(*cols).select_from(joined), cabinet_leads.c.lead_id, k),
         lead_ids,
@@ -98,7 +110,7 @@ def driver_links(
         .where(dl.c.source_table == DRIVERS)
     )
     schema = {"person_key": S, "driver_id": S, "park_id": S, "linked_at": TS}
-    links = chunked(conn, lambda k: _in(stmt, dl.c.person_key, k), person_keys, schema)
+    links = keyed(conn, lambda k: _in(stmt, dl.c.person_key, k), person_keys, schema)
     return (
         links.with_columns(other_park=(pl.col("park_id") != park_id).fill_null(True))
         .sort("person_key", "other_park", "driver_id")
@@ -126,7 +138,7 @@ def latest_decisions(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.
         )
 
     schema = {"lead_id": S, "last_outcome": S, "last_reason_code": S}
-    return chunked(conn, make, lead_ids, schema)
+    return keyed(conn, make, lead_ids, schema)
 
 
 def window_end(conn: sa.Connection, lead_date: sa.ColumnElement, days: int) -> sa.ColumnElement:
@@ -156,7 +168,7 @@ def trips_in_window(
     )
     total = sa.func.sum(sd.c.count_orders_completed)
     schema = {"lead_id": S, "trips_14d": I64}
-    return chunked(
+    return keyed(
         conn,
         lambda k: _in(sa.select(cl.c.lead_id, total).select_from(joined), cl.c.lead_id, k).group_by(
             cl.c.lead_id
@@ -167,36 +179,26 @@ def trips_in_window(
 
 
 def _best_candidates(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.DataFrame:
-    """lead_id, lead_date, driver_id of the best candidate of each lead open for review."""
+    """lead_id, lead_date, driver_id of the best candidate of each lead open for review.
+
+    The candidates are read as JSON text and their first driver taken by a JSON path in
+    Polars (best first: engine contract); the reference's {"candidates": [...]} shape too."""
     u = identity_unmatched
     stmt = (
-        sa.select(u.c.source_pk, cabinet_leads.c.lead_date, u.c.candidates)
+        sa.select(u.c.source_pk, cabinet_leads.c.lead_date, sa.cast(u.c.candidates, sa.Text))
         .join(cabinet_leads, cabinet_leads.c.lead_id == u.c.source_pk)
         .where(u.c.source_table == LEADS, u.c.status == "OPEN", u.c.outcome == "review")
     )
-    out = []
-    for keys in [None] if lead_ids is None else _chunks(list(lead_ids)):
-        for lead_id, lead_date, candidates in conn.execute(_in(stmt, u.c.source_pk, keys)):
-            best = _first_driver(candidates)
-            if best:
-                out.append((lead_id, lead_date, best))
-    return pl.DataFrame(out, schema={"lead_id": S, "lead_date": D, "driver_id": S}, orient="row")
-
-
-def _chunks(keys: list[str]) -> list[list[str]]:
-    return [keys[i : i + CHUNK] for i in range(0, len(keys), CHUNK)]
-
-
-def _first_driver(raw: object) -> str | None:
-    candidates: Any = json.loads(raw) if isinstance(raw, str) else raw
-    if isinstance(candidates, dict):  # the reference's {"candidates": [...]} shape
-        candidates = candidates.get("candidates")
-    if not isinstance(candidates, list):
-        return None
-    for cand in candidates:  # best first (engine contract)
-        if isinstance(cand, dict) and cand.get("driver_id"):
-            return str(cand["driver_id"])
-    return None
+    schema = {"lead_id": S, "lead_date": D, "candidates": S}
+    rows = keyed(conn, lambda k: _in(stmt, u.c.source_pk, k), lead_ids, schema)
+    text = pl.col("candidates")
+    best = pl.coalesce(
+        text.str.json_path_match("$[0].driver_id"),
+        text.str.json_path_match("$.candidates[0].driver_id"),
+    )
+    return rows.select("lead_id", "lead_date", driver_id=best).filter(
+        pl.col("driver_id").is_not_null() & (pl.col("driver_id") != "")
+    )
 
 
 def candidate_trips(
@@ -214,7 +216,7 @@ def candidate_trips(
         sd.c.activity_date >= lo, sd.c.activity_date < hi
     )
     schema = {"driver_id": S, "activity_date": D, "n": I64}
-    activity = chunked(
+    activity = keyed(
         conn, lambda k: _in(stmt, sd.c.driver_id, k), best["driver_id"].unique().to_list(), schema
     )
     in_window = (pl.col("activity_date") >= pl.col("lead_date")) & (
@@ -240,4 +242,4 @@ def stored_status(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.Dat
     schema = {c: types.get(c, S) for c in STATUS_COLUMNS} | {"resolved_at": TS}
     cols = [lead_status.c[c] for c in schema]
     stmt = sa.select(*cols)
-    return chunked(conn, lambda k: _in(stmt, lead_status.c.lead_id, k), lead_ids, schema)
+    return keyed(conn, lambda k: _in(stmt, lead_status.c.lead_id, k), lead_ids, schema)

@@ -19,11 +19,11 @@ from idgap.config import Settings
 from idgap.gaps import inputs
 from idgap.gaps.rules import gap_reason, milestones, origin_detail, risk_level, risk_level_sql
 from idgap.identity.search_index import sync_search_keys
+from idgap.store.bulk import insert_frame, now_column
+from idgap.store.keys import in_keys
 from idgap.store.tables import lead_status
 
-CHUNK = inputs.CHUNK
-WRITE_BATCH = 10_000
-WHOLE_TABLE_ABOVE = 5_000  # lead ids; past this a full scan is cheaper than chunked lookups
+WHOLE_TABLE_ABOVE = 20_000  # lead ids; past this one scan of every lead beats index probes
 
 STATUS_COLUMNS = (
     "lead_id", "lead_date", "person_key", "driver_id", "has_identity", "has_driver", "has_origin",
@@ -113,14 +113,12 @@ def refresh_lead_status(
     changed, gone = _diff(fresh, old)
     stamp = now or dt.datetime.now(dt.UTC)
     _delete(conn, changed["lead_id"].to_list() + gone)
-    rows = _rows_to_write(changed, stamp)
-    for i in range(0, len(rows), WRITE_BATCH):
-        conn.execute(lead_status.insert(), rows[i : i + WRITE_BATCH])
+    insert_frame(conn, lead_status, _rows_to_write(changed, stamp))
     # the same leads' (and persons') search keys, in the same transaction
     sync_search_keys(conn, None if lead_ids is None else lead_ids)
     # the claims ledger moves with the gap status, for the same leads (issue 14)
     refresh_claims(conn, lead_ids, today=today, settings=settings, now=stamp)
-    return len(rows) + len(gone)
+    return changed.height + len(gone)
 
 
 def _diff(fresh: pl.DataFrame, old: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
@@ -139,20 +137,20 @@ def _diff(fresh: pl.DataFrame, old: pl.DataFrame) -> tuple[pl.DataFrame, list[st
     return changed, gone
 
 
-def _rows_to_write(changed: pl.DataFrame, stamp: dt.datetime) -> list[dict]:
+def _rows_to_write(changed: pl.DataFrame, stamp: dt.datetime) -> pl.DataFrame:
     # resolved_at is the first time the lead was seen resolved and is kept afterwards.
-    rows = changed.with_columns(
+    return changed.with_columns(
         resolved_at=pl.when(pl.col("resolved_at").is_not_null())
         .then(pl.col("resolved_at"))
         .when(pl.col("gap_reason") == "resolved")
-        .then(pl.col("became_resolved_at").fill_null(pl.lit(stamp)))
+        .then(pl.col("became_resolved_at").fill_null(pl.lit(stamp))),
+        updated_at=now_column("updated_at", stamp),
     ).drop("became_resolved_at")
-    return [{**r, "updated_at": stamp} for r in rows.iter_rows(named=True)]
 
 
 def _delete(conn: sa.Connection, ids: list[str]) -> None:
-    for i in range(0, len(ids), CHUNK):
-        conn.execute(lead_status.delete().where(lead_status.c.lead_id.in_(ids[i : i + CHUNK])))
+    if ids:
+        conn.execute(lead_status.delete().where(in_keys(lead_status.c.lead_id, ids)))
 
 
 def refresh_ages(conn: sa.Connection, *, today: dt.date) -> int:

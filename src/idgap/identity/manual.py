@@ -1,4 +1,8 @@
-"""Human decisions: link a queued lead, dismiss it, merge or split persons. All with history."""
+"""Human decisions: link a queued lead, dismiss it, merge or split persons. All with history.
+
+Each one is an identity change-set (links -> driver links -> origins -> gap status) in the
+caller's single transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,18 @@ import sqlalchemy as sa
 
 from idgap.config import Settings
 from idgap.errors import Conflict, InputError, NotFound
-from idgap.gaps.status import refresh_lead_status
-from idgap.identity.origin import ensure_origins
-from idgap.identity.persons import driver_persons, insert_persons, new_person_key, person_row
-from idgap.identity.writer import append_decisions
+from idgap.identity.changes import ChangeSet, driver_persons, new_person_key
+from idgap.identity.writer import direct_decisions, log_decisions
+from idgap.source_tables import SourceTable
 from idgap.store.tables import (
     drivers,
     identity_links,
     identity_origin_history,
     identity_unmatched,
-    link_history,
     persons,
 )
 
-LEADS = "module_ct_cabinet_leads"
+LEADS = SourceTable.LEADS
 
 
 def _queued(conn: sa.Connection, unmatched_id: int) -> sa.Row:
@@ -33,40 +35,17 @@ def _queued(conn: sa.Connection, unmatched_id: int) -> sa.Row:
     return row
 
 
-def _leads_of(conn: sa.Connection, person_keys: list[str]) -> list[str]:
-    lk = identity_links
-    return list(
-        conn.execute(
-            sa.select(lk.c.source_pk).where(
-                lk.c.source_table == LEADS, lk.c.person_key.in_(person_keys)
-            )
-        ).scalars()
-    )
-
-
-def _history(
-    conn: sa.Connection,
-    table: str,
-    pk: str,
-    action: str,
-    old: str | None,
-    new: str | None,
-    by: str,
-    reason: str,
-    now: dt.datetime,
-) -> None:
-    conn.execute(
-        link_history.insert().values(
-            source_table=table,
-            source_pk=pk,
-            action=action,
-            person_key_old=old,
-            person_key_new=new,
-            changed_by=by,
-            reason=reason,
-            changed_at=now,
+def _require_active(conn: sa.Connection, person_key: str) -> None:
+    if not conn.execute(
+        sa.select(persons.c.person_key).where(
+            persons.c.person_key == person_key, persons.c.status == "active"
         )
-    )
+    ).first():
+        raise NotFound(f"no active person {person_key}")
+
+
+def _already_linked(pk: str) -> Conflict:
+    return Conflict(f"{pk} is already linked; reload to see its person")
 
 
 def resolve_unmatched(
@@ -91,79 +70,26 @@ def resolve_unmatched(
             lk.c.source_table == q.source_table, lk.c.source_pk == q.source_pk
         )
     ).first():
-        raise Conflict(f"{q.source_pk} is already linked; reload to see its person")
+        raise _already_linked(q.source_pk)
+    changes = ChangeSet(conn, by=by, now=now, run_id=None, reason="manual resolution")
     if driver_id is not None:
-        park = conn.execute(
-            sa.select(drivers.c.park_id).where(drivers.c.driver_id == driver_id)
-        ).scalar()
-        if park is None:
-            raise NotFound(f"no driver {driver_id}")
-        if park != settings.park_id and not allow_other_park:
-            raise InputError(
-                f"driver {driver_id} belongs to another park; "
-                "the bonus needs the target park's account"
-            )
-        person_key = driver_persons(conn, [driver_id]).get(driver_id)
-        if person_key is None:
-            person_key = new_person_key()
-            # name, phone and licence come from the driver (insert_persons reads them)
-            insert_persons(
-                conn, [{**person_row(person_key, now=now, by=by), "_driver_id": driver_id}]
-            )
-            conn.execute(
-                lk.insert().values(
-                    person_key=person_key,
-                    source_table="drivers",
-                    source_pk=driver_id,
-                    match_rule="MANUAL_RESOLUTION",
-                    match_score=100.0,
-                    confidence="HIGH",
-                    evidence={"resolved_from": q.source_pk},
-                    linked_at=now,
-                    linked_by=by,
-                )
-            )
-            _history(
-                conn, "drivers", driver_id, "link", None, person_key, by, "manual resolution", now
-            )
-    elif not conn.execute(
-        sa.select(persons.c.person_key).where(
-            persons.c.person_key == person_key, persons.c.status == "active"
-        )
-    ).first():
-        raise NotFound(f"no active person {person_key}")
-    assert person_key is not None  # set by the driver branch or checked in the person branch
-    decision = _manual_decision(q, driver_id, person_key, note)
-    append_decisions(conn, [decision], run_id=None, now=now, by=by)
+        person_key = _person_of_driver(conn, changes, q, driver_id, settings, allow_other_park)
+    else:
+        assert person_key is not None
+        _require_active(conn, person_key)
+    decision = log_decisions(
+        conn, direct_decisions([_manual_decision(q, driver_id, person_key, note)]),
+        run_id=None, now=now, by=by,
+    )  # fmt: skip
     try:
-        conn.execute(
-            lk.insert().values(
-                person_key=person_key,
-                source_table=q.source_table,
-                source_pk=q.source_pk,
-                snapshot_date=q.snapshot_date,
-                match_rule="MANUAL_RESOLUTION",
-                match_score=100.0,
-                confidence="HIGH",
-                evidence={"driver_id": driver_id, "note": note, "queued_reason": q.reason_code},
-                decision_id=decision["decision_id"],
-                linked_at=now,
-                linked_by=by,
-            )
-        )
+        changes.add_link(
+            q.source_table, q.source_pk, person_key, rule="MANUAL_RESOLUTION", score=100.0,
+            confidence="HIGH", snapshot_date=q.snapshot_date,
+            evidence={"driver_id": driver_id, "note": note, "queued_reason": q.reason_code},
+            decision_id=decision["decision_id"][0], history_reason=note or "manual resolution",
+        )  # fmt: skip
     except sa.exc.IntegrityError:  # linked by someone else between our check and our insert
-        raise Conflict(f"{q.source_pk} is already linked; reload to see its person") from None
-    _history(
-        conn,
-        q.source_table,
-        q.source_pk,
-        "link",
-        None,
-        person_key,
-        by,
-        note or "manual resolution",
-        now,
-    )
+        raise _already_linked(q.source_pk) from None
     conn.execute(
         identity_unmatched.update()
         .where(identity_unmatched.c.id == unmatched_id)
@@ -171,13 +97,39 @@ def resolve_unmatched(
             status="RESOLVED", resolved_at=now, resolved_by=by, resolution_note=note, updated_at=now
         )
     )
-    ensure_origins(
-        conn, [person_key], now=now, run_id=None, changed_by=by, reason="manual resolution"
-    )
-    refresh_lead_status(
-        conn, _leads_of(conn, [person_key]), today=now.date(), settings=settings, now=now
-    )
+    changes.finish(settings)
     return {"person_key": person_key, "source_pk": q.source_pk, "driver_id": driver_id}
+
+
+def _person_of_driver(
+    conn: sa.Connection,
+    changes: ChangeSet,
+    q: sa.Row,
+    driver_id: str,
+    settings: Settings,
+    allow_other_park: bool,
+) -> str:
+    """The person holding `driver_id`, else a new person with that driver's link."""
+    park = conn.execute(
+        sa.select(drivers.c.park_id).where(drivers.c.driver_id == driver_id)
+    ).scalar()
+    if park is None:
+        raise NotFound(f"no driver {driver_id}")
+    if park != settings.park_id and not allow_other_park:
+        raise InputError(
+            f"driver {driver_id} belongs to another park; the bonus needs the target park's account"
+        )
+    person_key = driver_persons(conn, [driver_id]).get(driver_id)
+    if person_key is None:
+        person_key = new_person_key()
+        # name, phone and licence come from the driver
+        changes.add_person(person_key, confidence="HIGH", driver_id=driver_id)
+        changes.add_link(
+            SourceTable.DRIVERS, driver_id, person_key, rule="MANUAL_RESOLUTION", score=100.0,
+            confidence="HIGH", evidence={"resolved_from": q.source_pk},
+            history_reason="manual resolution",
+        )  # fmt: skip
+    return person_key
 
 
 def _manual_decision(q: sa.Row, driver_id: str | None, person_key: str, note: str | None) -> dict:
@@ -194,9 +146,18 @@ def _manual_decision(q: sa.Row, driver_id: str | None, person_key: str, note: st
 
 
 def dismiss_unmatched(
-    conn: sa.Connection, unmatched_id: int, *, by: str, note: str | None, now: dt.datetime
+    conn: sa.Connection,
+    unmatched_id: int,
+    *,
+    by: str,
+    note: str | None,
+    now: dt.datetime,
+    settings: Settings | None = None,
 ) -> None:
-    """No candidate is right. Re-queued only if the driver index or the lead changes."""
+    """No candidate is right. Re-queued only if the driver index or the lead changes.
+
+    With `settings`, the lead's gap status is refreshed too (its money at stake counted the
+    open review's best candidate)."""
     q = _queued(conn, unmatched_id)
     if q.status != "OPEN":
         raise Conflict(f"record #{unmatched_id} is already {q.status}")
@@ -211,6 +172,10 @@ def dismiss_unmatched(
             updated_at=now,
         )
     )
+    if settings is not None and q.source_table == LEADS:
+        changes = ChangeSet(conn, by=by, now=now, run_id=None, reason="dismissed")
+        changes.touch_leads([q.source_pk])
+        changes.finish(settings)
 
 
 def merge_persons(
@@ -227,27 +192,9 @@ def merge_persons(
     if keep == absorb:
         raise InputError("cannot merge a person into itself")
     for key in (keep, absorb):
-        if not conn.execute(
-            sa.select(persons.c.person_key).where(
-                persons.c.person_key == key, persons.c.status == "active"
-            )
-        ).first():
-            raise NotFound(f"no active person {key}")
-    lk = identity_links
-    moved = conn.execute(
-        sa.select(lk.c.source_table, lk.c.source_pk).where(lk.c.person_key == absorb)
-    ).all()
-    conn.execute(lk.update().where(lk.c.person_key == absorb).values(person_key=keep))
-    if moved:
-        conn.execute(
-            link_history.insert(),
-            [
-                {"source_table": t, "source_pk": pk, "action": "move", "person_key_old": absorb,
-                 "person_key_new": keep, "changed_by": by, "reason": f"merge: {reason}",
-                 "changed_at": now}
-                for t, pk in moved
-            ],
-        )  # fmt: skip
+        _require_active(conn, key)
+    changes = ChangeSet(conn, by=by, now=now, run_id=None, reason=f"merge: {reason}")
+    moved = changes.move_person(absorb, keep, reason=f"merge: {reason}")
     conn.execute(
         persons.update()
         .where(persons.c.person_key == absorb)
@@ -260,9 +207,8 @@ def merge_persons(
             change_reason=f"merged into {keep}: {reason}", changed_at=now,
         )
     )  # fmt: skip
-    ensure_origins(conn, [keep], now=now, run_id=None, changed_by=by, reason=f"merge: {reason}")
-    refresh_lead_status(conn, _leads_of(conn, [keep]), today=now.date(), settings=settings, now=now)
-    return len(moved)
+    changes.finish(settings)
+    return moved
 
 
 def split_link(
@@ -277,24 +223,15 @@ def split_link(
 ) -> str:
     """Move one link to a new person; both origins recomputed."""
     lk = identity_links
-    row = conn.execute(
+    if not conn.execute(
         sa.select(lk.c.person_key).where(
             lk.c.source_table == source_table, lk.c.source_pk == source_pk
         )
-    ).first()
-    if row is None:
+    ).first():
         raise NotFound(f"no link for {source_table}/{source_pk}")
-    old = row.person_key
+    changes = ChangeSet(conn, by=by, now=now, run_id=None, reason=f"split: {reason}")
     new = new_person_key()
-    conn.execute(persons.insert().values(person_row(new, now=now, by=by, confidence=None)))
-    conn.execute(
-        lk.update()
-        .where(lk.c.source_table == source_table, lk.c.source_pk == source_pk)
-        .values(person_key=new)
-    )
-    _history(conn, source_table, source_pk, "move", old, new, by, f"split: {reason}", now)
-    ensure_origins(conn, [old, new], now=now, run_id=None, changed_by=by, reason=f"split: {reason}")
-    refresh_lead_status(
-        conn, _leads_of(conn, [old, new]), today=now.date(), settings=settings, now=now
-    )
+    changes.add_person(new, confidence=None, driver_id=None)
+    changes.move_link(source_table, source_pk, new, reason=f"split: {reason}")
+    changes.finish(settings)
     return new

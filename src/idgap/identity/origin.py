@@ -1,4 +1,4 @@
-"""The one origin rule (SPEC §3), a pure function of a person's links, and its writer.
+"""The one origin rule (SPEC §3), over a frame of links, and its set-based writer.
 
 Priority cabinet_lead > scout_registration > migration > legacy_external, then the earliest
 lead date, then the smallest source id. Because the rule only reads the links, re-running it
@@ -8,13 +8,16 @@ computes the same answer and writes nothing: no job can flip an origin back and 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import orjson
+import polars as pl
 import sqlalchemy as sa
 
-from idgap.identity.persons import bulk_insert
+from idgap.source_tables import SourceTable
+from idgap.store.bulk import insert_frame, now_column, read_frame, update_frame
+from idgap.store.keys import in_keys
 from idgap.store.tables import identity_links, identity_origin, identity_origin_history
 
 RULESET_VERSION = "origin-1"
@@ -23,11 +26,18 @@ RULE_TEXT = (
     "then earliest date, then smallest id"
 )
 TAGS = {
-    "module_ct_cabinet_leads": ("cabinet_lead", 4),
-    "module_ct_scouting_daily": ("scout_registration", 3),
-    "module_ct_migrations": ("migration", 2),
-    "drivers": ("legacy_external", 1),
+    SourceTable.LEADS: ("cabinet_lead", 4),
+    SourceTable.SCOUTING: ("scout_registration", 3),
+    SourceTable.MIGRATIONS: ("migration", 2),
+    SourceTable.DRIVERS: ("legacy_external", 1),
 }
+LINKS_SCHEMA = {
+    "person_key": pl.Utf8, "source_table": pl.Utf8, "source_pk": pl.Utf8,
+    "snapshot_date": pl.Date,
+}  # fmt: skip
+CURRENT_SCHEMA = {
+    "person_key": pl.Utf8, "tag_old": pl.Utf8, "table_old": pl.Utf8, "id_old": pl.Utf8,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,17 +55,46 @@ class Origin:
     date: dt.date | None
 
 
+def origin_frame(links: pl.DataFrame) -> pl.DataFrame:
+    """One origin per person of `links` (LINKS_SCHEMA): person_key, origin_tag,
+    origin_source_table, origin_source_id, origin_date, n_links. Persons whose links are all
+    of unknown tables get none."""
+    tables = {str(t): tag for t, (tag, _) in TAGS.items()}
+    rank = {str(t): prio for t, (_, prio) in TAGS.items()}
+    return (
+        links.with_columns(
+            n_links=pl.len().over("person_key").cast(pl.Int64),
+            _prio=pl.col("source_table").replace_strict(rank, default=None, return_dtype=pl.Int8),
+        )
+        .filter(pl.col("_prio").is_not_null())
+        .sort(
+            ["person_key", "_prio", "snapshot_date", "source_pk"],
+            descending=[False, True, False, False],
+            nulls_last=True,  # an undated link comes after every dated one
+        )
+        .group_by("person_key", maintain_order=True)
+        .first()
+        .select(
+            "person_key",
+            origin_tag=pl.col("source_table").replace_strict(tables, return_dtype=pl.Utf8),
+            origin_source_table="source_table",
+            origin_source_id="source_pk",
+            origin_date="snapshot_date",
+            n_links="n_links",
+        )
+    )
+
+
 def choose_origin(links: Iterable[LinkRef]) -> Origin | None:
-    """Highest-priority source, then earliest date, then smallest id; None without links."""
-    ranked = [
-        (-TAGS[link.source_table][1], link.snapshot_date or dt.date.max, link.source_pk, link)
-        for link in links
-        if link.source_table in TAGS
-    ]
-    if not ranked:
+    """The rule for one person's links; None without links of a known table."""
+    rows = [("p", r.source_table, r.source_pk, r.snapshot_date) for r in links]
+    best = origin_frame(pl.DataFrame(rows, schema=LINKS_SCHEMA, orient="row"))
+    if best.height == 0:
         return None
-    *_, best = min(ranked, key=lambda r: r[:3])
-    return Origin(TAGS[best.source_table][0], best.source_table, best.source_pk, best.snapshot_date)
+    tag, table, source_id, day = best.select(
+        "origin_tag", "origin_source_table", "origin_source_id", "origin_date"
+    ).row(0)
+    return Origin(tag, table, source_id, day)
 
 
 @dataclass
@@ -63,6 +102,24 @@ class OriginStats:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+
+
+def _links_of(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl.DataFrame:
+    lk = identity_links
+    stmt = sa.select(lk.c.person_key, lk.c.source_table, lk.c.source_pk, lk.c.snapshot_date)
+    if person_keys is not None:
+        stmt = stmt.where(in_keys(lk.c.person_key, person_keys))
+    return read_frame(conn, stmt, LINKS_SCHEMA)
+
+
+def _current(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl.DataFrame:
+    og = identity_origin
+    stmt = sa.select(
+        og.c.person_key, og.c.origin_tag, og.c.origin_source_table, og.c.origin_source_id
+    )
+    if person_keys is not None:
+        stmt = stmt.where(in_keys(og.c.person_key, person_keys))
+    return read_frame(conn, stmt, CURRENT_SCHEMA)
 
 
 def ensure_origins(
@@ -75,87 +132,76 @@ def ensure_origins(
     reason: str = "origin rule",
     dry_run: bool = False,
 ) -> OriginStats:
-    """Bring the stored origin of each person in line with the rule (None = every person)."""
-    lk, og = identity_links, identity_origin
-    q = sa.select(lk.c.person_key, lk.c.source_table, lk.c.source_pk, lk.c.snapshot_date)
-    cur_q = sa.select(
-        og.c.person_key, og.c.origin_tag, og.c.origin_source_table, og.c.origin_source_id
+    """Bring the stored origin of each person in line with the rule (None = every person).
+
+    Set-based: the links of every person are read in one statement, the rule runs over the
+    whole frame, and the inserts, updates and history rows are each one bulk write.
+    """
+    keys = None if person_keys is None else sorted(set(person_keys))
+    if keys is not None and not keys:
+        return OriginStats()
+    wanted = origin_frame(_links_of(conn, keys)).join(
+        _current(conn, keys), on="person_key", how="left"
     )
-    links: dict[str, list[LinkRef]] = defaultdict(list)
-    current: dict[str, tuple] = {}
-    keys = list(person_keys) if person_keys is not None else None
-    for part in [None] if keys is None else [keys[i : i + 900] for i in range(0, len(keys), 900)]:
-        lq = q if part is None else q.where(lk.c.person_key.in_(part))
-        cq = cur_q if part is None else cur_q.where(og.c.person_key.in_(part))
-        for pk, table, spk, snap in conn.execute(lq):
-            links[pk].append(LinkRef(table, spk, snap))
-        current.update({r[0]: tuple(r[1:]) for r in conn.execute(cq)})
-    stats = OriginStats()
-    inserts, updates, history = [], [], []
-    for person in sorted(links):
-        refs = links[person]
-        origin = choose_origin(refs)
-        if origin is None:
-            continue
-        old = current.get(person)
-        new = (origin.tag, origin.source_table, origin.source_id)
-        if old == new:
-            stats.unchanged += 1
-            continue
-        values = {
-            "origin_tag": origin.tag,
-            "origin_source_table": origin.source_table,
-            "origin_source_id": origin.source_id,
-            "origin_date": origin.date,
-            "origin_confidence": 50.0 if origin.tag == "legacy_external" else 95.0,
-            "ruleset_version": RULESET_VERSION,
-            "decided_by": changed_by,
-            "resolution_status": "resolved_auto",
-            "updated_at": now,
-            "evidence": {"links": len(refs), "rule": RULE_TEXT},
-        }
-        history.append(_history_row(person, old, new, changed_by, reason, run_id, now))
-        if old:
-            stats.updated += 1
-            updates.append({**values, "k_person": person})
-        else:
-            stats.created += 1
-            inserts.append({"person_key": person, "created_at": now, **values})
-    if not dry_run:
-        if inserts:
-            bulk_insert(conn, og, inserts)
-        if updates:
-            stmt = (
-                og.update()
-                .where(og.c.person_key == sa.bindparam("k_person"))
-                .values({k: sa.bindparam(k) for k in updates[0] if k != "k_person"})
-            )
-            conn.execute(stmt, updates)
-        if history:
-            bulk_insert(conn, identity_origin_history, history)
+    same = (
+        (pl.col("tag_old") == pl.col("origin_tag"))
+        & (pl.col("table_old").eq_missing(pl.col("origin_source_table")))
+        & (pl.col("id_old") == pl.col("origin_source_id"))
+    ).fill_null(False)
+    changed = wanted.filter(~same)
+    is_new = pl.col("tag_old").is_null()
+    stats = OriginStats(
+        created=changed.filter(is_new).height,
+        updated=changed.filter(~is_new).height,
+        unchanged=wanted.height - changed.height,
+    )
+    if changed.height and not dry_run:
+        _write(conn, changed, now=now, run_id=run_id, changed_by=changed_by, reason=reason)
     return stats
 
 
-def _history_row(
-    person: str,
-    old: tuple | None,
-    new: tuple,
+def _write(
+    conn: sa.Connection,
+    changed: pl.DataFrame,
+    *,
+    now: dt.datetime,
+    run_id: int | None,
     changed_by: str,
     reason: str,
-    run_id: int | None,
-    now: dt.datetime,
-) -> dict:
-    return {
-        "person_key": person,
-        "action": "update" if old else "insert",
-        "origin_tag_old": old[0] if old else None,
-        "origin_source_table_old": old[1] if old else None,
-        "origin_source_id_old": old[2] if old else None,
-        "origin_tag_new": new[0],
-        "origin_source_table_new": new[1],
-        "origin_source_id_new": new[2],
-        "changed_by": changed_by,
-        "change_reason": reason,
-        "run_id": run_id,
-        "changed_at": now,
-    }
+) -> None:
+    rule = orjson.dumps(RULE_TEXT).decode()
+    values = changed.select(
+        "person_key", "origin_tag", "origin_source_table", "origin_source_id", "origin_date",
+        origin_confidence=pl.when(pl.col("origin_tag") == "legacy_external")
+        .then(50.0)
+        .otherwise(95.0),
+        ruleset_version=pl.lit(RULESET_VERSION),
+        decided_by=pl.lit(changed_by),
+        resolution_status=pl.lit("resolved_auto"),
+        evidence=pl.concat_str(
+            pl.lit('{"links":'), pl.col("n_links").cast(pl.Utf8), pl.lit(f',"rule":{rule}}}')
+        ),
+        updated_at=now_column("updated_at", now),
+    )  # fmt: skip
+    is_new = changed["tag_old"].is_null()
+    insert_frame(
+        conn, identity_origin, values.filter(is_new).with_columns(now_column("created_at", now))
+    )
+    update_frame(conn, identity_origin, values.filter(~is_new), key=["person_key"])
+    history = changed.select(
+        "person_key",
+        action=pl.when(pl.col("tag_old").is_null())
+        .then(pl.lit("insert"))
+        .otherwise(pl.lit("update")),
+        origin_tag_old="tag_old",
+        origin_source_table_old="table_old",
+        origin_source_id_old="id_old",
+        origin_tag_new="origin_tag",
+        origin_source_table_new="origin_source_table",
+        origin_source_id_new="origin_source_id",
+        changed_by=pl.lit(changed_by),
+        change_reason=pl.lit(reason),
+        run_id=pl.lit(run_id, dtype=pl.Int64),
+        changed_at=now_column("changed_at", now),
+    )
+    insert_frame(conn, identity_origin_history, history)

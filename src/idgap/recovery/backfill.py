@@ -15,11 +15,10 @@ import sqlalchemy as sa
 
 from idgap.clock import utc_now
 from idgap.config import Settings
-from idgap.gaps.status import refresh_lead_status
-from idgap.identity.origin import ensure_origins
-from idgap.identity.persons import LEADS, leads_of_persons
+from idgap.identity.changes import ChangeSet
 from idgap.recovery.job import finish_run, persons_without_origin, start_run
 from idgap.recovery.lock import recovery_lock
+from idgap.source_tables import SourceTable
 from idgap.store.tables import cabinet_leads, identity_links
 
 UNKNOWN_SHOWN = 50
@@ -31,7 +30,7 @@ def unknown_lead_links(conn: sa.Connection) -> list[str]:
     q = (
         sa.select(lk.c.source_pk)
         .outerjoin(cabinet_leads, cabinet_leads.c.lead_id == lk.c.source_pk)
-        .where(lk.c.source_table == LEADS, cabinet_leads.c.lead_id.is_(None))
+        .where(lk.c.source_table == SourceTable.LEADS, cabinet_leads.c.lead_id.is_(None))
         .order_by(lk.c.source_pk)
     )
     return list(conn.execute(q).scalars())
@@ -58,12 +57,10 @@ def run_backfill_origins(
             with engine.begin() as conn:
                 now = now_fn()
                 people = persons_without_origin(conn)
-                o = ensure_origins(
-                    conn, people, now=now, run_id=run_id, changed_by="backfill-origins",
-                    reason="backfill of links without origin",
-                )  # fmt: skip
-                leads = leads_of_persons(conn, people)
-                refresh_lead_status(conn, leads, today=now.date(), settings=settings, now=now)
+                changes = ChangeSet(conn, by="backfill-origins", now=now, run_id=run_id,
+                                    reason="backfill of links without origin")  # fmt: skip
+                changes.touch_persons(people)
+                done = changes.finish(settings)
                 unknown = unknown_lead_links(conn)
                 if dry_run:
                     conn.rollback()
@@ -72,8 +69,8 @@ def run_backfill_origins(
             raise
         stats = {
             "persons_without_origin": len(people),
-            "origins_created": o.created,
-            "leads_refreshed": len(leads),
+            "origins_created": done.origins_created,
+            "leads_refreshed": done.leads_refreshed,
             "links_to_unknown_leads": len(unknown),
             "elapsed": round(time.perf_counter() - started, 2),
         }

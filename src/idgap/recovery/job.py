@@ -11,10 +11,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,9 +26,7 @@ from idgap.clock import utc_now
 from idgap.config import Settings
 from idgap.errors import JobLocked
 from idgap.gaps.snapshots import record_snapshot
-from idgap.gaps.status import refresh_lead_status
-from idgap.identity.origin import ensure_origins
-from idgap.identity.persons import leads_of_persons, linked_driver_ids
+from idgap.identity.changes import ChangeSet, linked_driver_ids
 from idgap.identity.writer import WRITTEN_TABLES, WriteStats, apply_decisions
 from idgap.matching.engine import RULESETS, match_candidates
 from idgap.matching.settings import MatchSettings
@@ -57,6 +56,17 @@ class RunReport:
     index_changed: int = 0
     batches: int = 0
     elapsed_seconds: float = 0.0
+    # wall seconds per stage: index, repair, read, match, write, gap_status (write excludes it)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.timings[stage] = round(self.timings.get(stage, 0.0) + spent, 2)
 
     def stats(self) -> dict[str, Any]:
         """The flat stats stored on the run row."""
@@ -81,6 +91,7 @@ class RunReport:
             "elapsed": self.elapsed_seconds,
             "by_reason": dict(sorted(w.by_reason.items())),
             "by_rule": dict(sorted(w.by_rule.items())),
+            "timings": dict(self.timings),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -191,7 +202,7 @@ def _run(
 ) -> None:
     if progress:
         progress("driver index", 0, 1)
-    with engine.begin() as conn:  # a normalised copy of drivers, kept even by a dry run's index
+    with report.timed("index"), engine.begin() as conn:  # kept even by a dry run's index
         index, info = load_driver_index(conn, now=now_fn())
         if report.dry_run:
             conn.rollback()
@@ -209,12 +220,13 @@ def _run(
             with engine.connect() as conn:
                 persons_of_drivers[:] = linked_driver_ids(conn)
 
-    read_linked_drivers()
-
+    with report.timed("read"):
+        read_linked_drivers()
     if progress:
         progress("repairing links and origins", 0, 1)
-    _repair(engine, report, settings=settings, now=now_fn(), match=match)
-    with engine.connect() as conn:
+    with report.timed("repair"):
+        _repair(engine, report, settings=settings, now=now_fn(), match=match)
+    with report.timed("read"), engine.connect() as conn:
         today = now_fn().date()
         wl = work_list(
             conn, version=info.version, today=today, window_days=settings.claim_window_days,
@@ -227,9 +239,15 @@ def _run(
         return
     if progress:
         progress("matching", 0, work.height)
-    read_linked_drivers()  # step 1 may have given drivers a person
-    decisions = match(work)
-    _write(engine, report, decisions, settings=settings, now_fn=now_fn, progress=progress)
+    with report.timed("read"):
+        read_linked_drivers()  # step 1 may have given drivers a person
+    with report.timed("match"):
+        decisions = match(work)
+    with report.timed("write"):
+        _write(engine, report, decisions, settings=settings, now_fn=now_fn, progress=progress)
+    status = round(report.writes.gap_status_seconds, 2)
+    report.timings["gap_status"] = status
+    report.timings["write"] = round(report.timings["write"] - status, 2)
 
 
 def _repair(
@@ -240,22 +258,19 @@ def _repair(
     now: dt.datetime,
     match: Callable[[pl.DataFrame], pl.DataFrame],
 ) -> None:
-    """Step 1 in one transaction: migrations, driver links, missing origins, gap status."""
+    """Step 1 in one transaction (one change-set): migrations, driver links, missing origins,
+    gap status."""
     rs = RepairStats()
     with engine.begin() as conn:
-        link_migrations(conn, rs, now=now, run_id=report.run_id)
-        repair_driver_links(conn, rs, match=match, now=now, run_id=report.run_id)
-        people = sorted(set(persons_without_origin(conn)) | rs.persons)
-        o = ensure_origins(
-            conn, people, now=now, run_id=report.run_id, changed_by="recovery",
-            reason="origin for existing links",
-        )  # fmt: skip
-        leads = leads_of_persons(conn, people) if (o.created or o.updated or rs.persons) else []
-        if leads:
-            refresh_lead_status(conn, leads, today=now.date(), settings=settings, now=now)
+        changes = ChangeSet(conn, by="recovery", now=now, run_id=report.run_id,
+                            reason="origin for existing links")  # fmt: skip
+        link_migrations(changes, rs)
+        repair_driver_links(changes, rs, match=match)
+        changes.touch_persons(persons_without_origin(conn))
+        done = changes.finish(settings)
         report.migrations_linked = rs.migrations_linked
         report.driver_links_repaired = rs.driver_links
-        report.origins_backfilled = o.created
+        report.origins_backfilled = done.origins_created
         if report.dry_run:
             conn.rollback()
 

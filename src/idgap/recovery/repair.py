@@ -3,36 +3,32 @@
 - migration rows carry their driver_id: linked directly (migration link + driver link);
 - a lead-type link whose person has no driver link gets the driver its stored matched decision
   named, or else the driver the engine auto-matches now - only if no other person holds it.
-Both run in the caller's transaction; origins are brought in line by the caller.
+Both add to the caller's change-set, whose `finish` brings origins and gap status in line.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.identity.persons import (
-    DRIVERS,
-    LEAD_TYPE_TABLES,
-    MIGRATIONS,
-    driver_link_row,
+from idgap.identity.changes import (
+    LINK_SCHEMA,
+    ChangeSet,
     driver_persons,
-    in_chunks,
-    insert_links,
-    insert_persons,
-    link_row,
+    json_text,
     new_person_key,
-    person_row,
 )
-from idgap.identity.writer import append_decisions, prepare_rows
+from idgap.identity.writer import direct_decisions, input_hashes, log_decisions
 from idgap.recovery.sources import candidates_for
+from idgap.source_tables import LEAD_TYPE_TABLES, SourceTable
+from idgap.store.keys import in_keys
 from idgap.store.tables import identity_links, match_decisions, migrations
 
 BY = "recovery"
+DRIVERS, MIGRATIONS = SourceTable.DRIVERS, SourceTable.MIGRATIONS
 Matcher = Callable[[pl.DataFrame], pl.DataFrame]  # candidates -> decisions
 
 
@@ -49,11 +45,14 @@ class RepairStats:
         return self.driver_links_from_decisions + self.driver_links_rematched
 
 
-def link_migrations(
-    conn: sa.Connection, stats: RepairStats, *, now: dt.datetime, run_id: int | None
-) -> None:
+def _link(table: str, pk: str, person: str, rule: str, evidence: dict, **kw: object) -> tuple:
+    return (person, table, pk, kw.get("snapshot_date"), rule, 100.0, "HIGH", json_text(evidence),
+            kw.get("decision_id"))  # fmt: skip
+
+
+def link_migrations(changes: ChangeSet, stats: RepairStats) -> None:
     """Unlinked migration rows -> person of their driver (else a new one) + both links."""
-    lk, m = identity_links, migrations
+    conn, lk, m = changes.conn, identity_links, migrations
     pending = conn.execute(
         sa.select(m.c.id, m.c.driver_id, m.c.hire_date)
         .select_from(
@@ -69,31 +68,26 @@ def link_migrations(
     for mid, driver, hire in pending:
         if driver not in owners:
             owners[driver] = new_person_key()
-            new_people.append({**person_row(owners[driver], now=now, by=BY), "_driver_id": driver})
-            links.append(
-                driver_link_row(
-                    driver, owners[driver], evidence={"migration": mid}, run_id=run_id, now=now,
-                    by=BY,
-                )
-            )  # fmt: skip
+            new_people.append((owners[driver], "HIGH", driver))
+            links.append(_link(DRIVERS, driver, owners[driver], "DRIVER_MATCH",
+                               {"driver_id": driver, "migration": mid}))  # fmt: skip
+        decisions.append(_direct_decision(mid, driver, hire))
+    logged = log_decisions(conn, direct_decisions(decisions), run_id=changes.run_id,
+                           now=changes.now, by=BY)  # fmt: skip
+    decision_of = dict(zip(logged["source_pk"], logged["decision_id"], strict=True))
+    for mid, driver, hire in pending:
         evidence = {"driver_id": driver, "hire_date": str(hire) if hire else None}
-        links.append(
-            link_row(MIGRATIONS, mid, owners[driver], hire, "MIGRATION_DRIVER_ID", 100.0, "HIGH",
-                     evidence, run_id, now, BY)
-        )  # fmt: skip
-        decisions.append(_direct_decision(mid, driver, evidence))
-    insert_persons(conn, new_people)
-    append_decisions(conn, decisions, run_id=run_id, now=now, by=BY)
-    decision_of = {d["source_pk"]: d["decision_id"] for d in decisions}
-    for link in links:
-        if link["source_table"] == MIGRATIONS:
-            link["decision_id"] = decision_of[link["source_pk"]]
-    insert_links(conn, links, by=BY, run_id=run_id, now=now)
+        links.append(_link(MIGRATIONS, mid, owners[driver], "MIGRATION_DRIVER_ID", evidence,
+                           snapshot_date=hire, decision_id=decision_of[mid]))  # fmt: skip
+    changes.add_persons(pl.DataFrame(new_people, schema=["person_key", "confidence", "driver_id"],
+                                     orient="row"))  # fmt: skip
+    changes.add_links(pl.DataFrame(links, schema=LINK_SCHEMA, orient="row"))
     stats.migrations_linked += len(pending)
     stats.persons.update(owners[p.driver_id] for p in pending)
 
 
-def _direct_decision(mid: str, driver: str, evidence: dict) -> dict:
+def _direct_decision(mid: str, driver: str, hire: object) -> dict:
+    evidence = {"driver_id": driver, "hire_date": str(hire) if hire else None}
     return {
         "source_table": MIGRATIONS, "source_pk": mid, "outcome": "matched", "driver_id": driver,
         "rule": "MIGRATION_DRIVER_ID", "score": 100.0, "confidence": "HIGH",
@@ -119,45 +113,33 @@ def orphan_links(conn: sa.Connection) -> list[tuple[str, str, str]]:
 
 def _named_drivers(conn: sa.Connection, orphans: list[tuple[str, str, str]]) -> dict:
     """(table, pk) -> driver_id of its latest matched decision (or its migration's driver)."""
-    md = match_decisions
+    md, m = match_decisions, migrations
     named: dict[tuple[str, str], str] = {}
     for table in {o[0] for o in orphans}:
-        pks = [o[1] for o in orphans if o[0] == table]
-
-        def stmt(chunk: list, t: str = table) -> sa.Select:
-            return (
-                sa.select(md.c.source_pk, md.c.driver_id)
-                .where(md.c.source_table == t, md.c.outcome == "matched",
-                       md.c.driver_id.is_not(None), md.c.source_pk.in_(chunk))
-                .order_by(md.c.id)
-            )  # fmt: skip
-
-        rows = in_chunks(conn, stmt, pks)
-        named.update({(table, pk): d for pk, d in rows})  # ordered by id: the latest wins
-    m = migrations
+        stmt = (
+            sa.select(md.c.source_pk, md.c.driver_id)
+            .where(md.c.source_table == table, md.c.outcome == "matched",
+                   md.c.driver_id.is_not(None),
+                   in_keys(md.c.source_pk, [o[1] for o in orphans if o[0] == table]))
+            .order_by(md.c.id)
+        )  # fmt: skip
+        named.update({(table, pk): d for pk, d in conn.execute(stmt)})  # the latest id wins
     mig = [o[1] for o in orphans if o[0] == MIGRATIONS]
-    for mid, driver in in_chunks(
-        conn, lambda k: sa.select(m.c.id, m.c.driver_id).where(m.c.id.in_(k)), mig
-    ):
-        named[(MIGRATIONS, mid)] = driver
+    if mig:
+        stmt = sa.select(m.c.id, m.c.driver_id).where(in_keys(m.c.id, mig))
+        named.update({(MIGRATIONS, mid): driver for mid, driver in conn.execute(stmt)})
     return named
 
 
-def repair_driver_links(
-    conn: sa.Connection,
-    stats: RepairStats,
-    *,
-    match: Matcher | None,
-    now: dt.datetime,
-    run_id: int | None,
-) -> None:
+def repair_driver_links(changes: ChangeSet, stats: RepairStats, *, match: Matcher | None) -> None:
+    conn = changes.conn
     orphans = orphan_links(conn)
     if not orphans:
         return
     named = _named_drivers(conn, orphans)
     rematch = [o for o in orphans if (o[0], o[1]) not in named]
     if rematch and match is not None:
-        named.update(_rematched(conn, rematch, match, now=now, run_id=run_id))
+        named.update(_rematched(changes, rematch, match))
     owners = driver_persons(conn, list(named.values()))
     rematched = {(o[0], o[1]) for o in rematch}
     links = []
@@ -166,29 +148,23 @@ def repair_driver_links(
         if driver is None or driver in owners or person in stats.persons:
             continue  # never steal a driver another person holds; one driver per repair
         owners[driver] = person
-        links.append(
-            driver_link_row(driver, person, evidence={"repaired_from": f"{table}/{pk}"},
-                            run_id=run_id, now=now, by=BY)
-        )  # fmt: skip
+        links.append(_link(DRIVERS, driver, person, "DRIVER_MATCH",
+                           {"driver_id": driver, "repaired_from": f"{table}/{pk}"}))  # fmt: skip
         stats.persons.add(person)
         if (table, pk) in rematched:
             stats.driver_links_rematched += 1
         else:
             stats.driver_links_from_decisions += 1
-    insert_links(conn, links, by=BY, run_id=run_id, now=now)
-    with_driver = {link["person_key"] for link in links}
+    changes.add_links(pl.DataFrame(links, schema=LINK_SCHEMA, orient="row"))
+    with_driver = {link[0] for link in links}
     stats.still_without_driver = len({o[2] for o in orphans} - with_driver)
 
 
 def _rematched(
-    conn: sa.Connection,
-    orphans: list[tuple[str, str, str]],
-    match: Matcher,
-    *,
-    now: dt.datetime,
-    run_id: int | None,
+    changes: ChangeSet, orphans: list[tuple[str, str, str]], match: Matcher
 ) -> dict[tuple[str, str], str]:
     """Decide the orphans' records again; keep the auto-matched target-park drivers."""
+    conn = changes.conn
     frames = [
         f
         for table in {o[0] for o in orphans}
@@ -197,13 +173,11 @@ def _rematched(
     if not frames:
         return {}
     decisions = match(pl.concat(frames, how="vertical_relaxed"))
-    rows = prepare_rows(decisions.to_dicts())
-    append_decisions(conn, rows, run_id=run_id, now=now, by=BY)
-    return {
-        (r["source_table"], r["source_pk"]): r["driver_id"]
-        for r in rows
-        if r["outcome"] == "matched" and r["driver_id"]
-    }
+    decisions = decisions.unique(["source_table", "source_pk"], keep="last", maintain_order=True)
+    decisions = decisions.with_columns(input_hash=input_hashes(decisions))
+    log_decisions(conn, decisions, run_id=changes.run_id, now=changes.now, by=BY)
+    auto = decisions.filter((pl.col("outcome") == "matched") & pl.col("driver_id").is_not_null())
+    return {(t, pk): d for t, pk, d in auto.select("source_table", "source_pk", "driver_id").rows()}
 
 
 __all__ = ["RepairStats", "link_migrations", "orphan_links", "repair_driver_links"]
