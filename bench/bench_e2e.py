@@ -85,19 +85,14 @@ def imported_sqlite(size: str) -> Path:
 def adbc_uri(url: str) -> str:
     """The ADBC form of a store URL (PostgreSQL: libpq URI with the schema as search_path)."""
     if url.startswith("sqlite"):
-        return url.removeprefix("sqlite:///")
+        return url  # Polars strips the scheme for the SQLite driver
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def bulk_limit(url: str, target_url: str, *, schema: str | None = None) -> dict[str, float]:
     """Seconds Polars + ADBC take to read READ_TABLES and to write WRITTEN_TABLES (their rows
     as the command left them) into the empty store at `target_url`."""
-    engine = sa.create_engine(url)
-    frames = {}
-    with engine.connect() as conn:
-        for name in WRITTEN_TABLES:
-            frames[name] = pl.read_database(f"SELECT * FROM {name}", conn)  # noqa: S608
-    engine.dispose()
+    frames = {name: _read_back(url, name) for name in WRITTEN_TABLES}
     started = time.perf_counter()
     for name in READ_TABLES:
         pl.read_database_uri(f"SELECT * FROM {name}", adbc_uri(url), engine="adbc")  # noqa: S608
@@ -110,6 +105,20 @@ def bulk_limit(url: str, target_url: str, *, schema: str | None = None) -> dict[
     rows = sum(f.height for f in frames.values())
     return {"read": round(read, 2), "write": round(write, 2), "limit": round(read + write, 2),
             "rows_written": rows}  # fmt: skip
+
+
+def _read_back(url: str, name: str) -> pl.DataFrame:
+    """A table as stored (JSON as text: SQLite keeps text, ADBC reads PostgreSQL's jsonb as
+    text); an all-null column reads as Null, which ADBC cannot ingest, so it becomes text."""
+    query = f"SELECT * FROM {name}"  # noqa: S608 - bench table names
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            frame = pl.read_database(query, conn, infer_schema_length=None)
+        engine.dispose()
+    else:
+        frame = pl.read_database_uri(query, adbc_uri(url), engine="adbc")
+    return frame.with_columns(pl.col(pl.Null).cast(pl.Utf8))
 
 
 def report(wall: float, peak: float, stdout: str, limit: dict[str, float]) -> dict[str, Any]:
