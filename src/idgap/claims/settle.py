@@ -56,24 +56,21 @@ def read_candidates(conn: sa.Connection) -> pl.DataFrame:
     """Every lead: trips in the window, its own and its driver's names (leads without a
     driver cannot be paid, but a namesake among them makes a payment ambiguous)."""
     ls, cl, d = lead_status, cabinet_leads, drivers
-    stmt = (
-        sa.select(
-            ls.c.lead_id,
-            ls.c.lead_date,
-            ls.c.person_key,
-            ls.c.driver_id,
-            ls.c.trips_14d,
-            cl.c.first_name,
-            cl.c.middle_name,
-            cl.c.last_name,
-            d.c.full_name,
-            d.c.first_name.label("d_first"),
-            d.c.middle_name.label("d_middle"),
-            d.c.last_name.label("d_last"),
-        )
-        .select_from(
-            ls.join(cl, cl.c.lead_id == ls.c.lead_id).outerjoin(d, d.c.driver_id == ls.c.driver_id)
-        )
+    stmt = sa.select(
+        ls.c.lead_id,
+        ls.c.lead_date,
+        ls.c.person_key,
+        ls.c.driver_id,
+        ls.c.trips_14d,
+        cl.c.first_name,
+        cl.c.middle_name,
+        cl.c.last_name,
+        d.c.full_name,
+        d.c.first_name.label("d_first"),
+        d.c.middle_name.label("d_middle"),
+        d.c.last_name.label("d_last"),
+    ).select_from(
+        ls.join(cl, cl.c.lead_id == ls.c.lead_id).outerjoin(d, d.c.driver_id == ls.c.driver_id)
     )
     names = ["first_name", "middle_name", "last_name", "full_name", "d_first", "d_middle", "d_last"]
     schema = {k: v for k, v in CANDIDATE_SCHEMA.items() if not k.endswith("_name")}

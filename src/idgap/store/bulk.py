@@ -11,7 +11,6 @@ Per-row SQLAlchemy parameter processing is what made a 1M-row import slow; none 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -97,20 +96,12 @@ def update_frame(conn: sa.Connection, table: sa.Table, df: pl.DataFrame, key: Se
     """Set every non-key column of `df` on the rows of `table` with the same key."""
     if df.height == 0:
         return 0
-    stage = sa.Table(
-        f"idgap_stage_{uuid.uuid4().hex[:10]}",
-        sa.MetaData(),
-        *[sa.Column(c, table.c[c].type) for c in df.columns],
-        prefixes=["TEMPORARY"],
-    )
-    stage.create(conn)
-    try:
-        insert_frame(conn, stage, df)
+    from idgap.store.stage import staged  # the one staging helper (it imports insert_frame)
+
+    with staged(conn, table, df) as stage:
         match = sa.and_(*[table.c[k] == stage.c[k] for k in key])
         values = {c: stage.c[c] for c in df.columns if c not in key}
         conn.execute(table.update().where(match).values(values))
-    finally:
-        stage.drop(conn)
     return df.height
 
 
