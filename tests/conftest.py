@@ -12,8 +12,14 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
 from idgap.store.db import make_engine
+
+# Property tests check behaviour, not speed (performance lives in `make bench`): no per-example
+# deadline, so a loaded machine cannot fail them.
+hypothesis_settings.register_profile("idgap", deadline=None)
+hypothesis_settings.load_profile("idgap")
 
 PG_URL = os.environ.get(
     "IDGAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
