@@ -141,14 +141,28 @@ def _stored_decisions(conn: sa.Connection) -> pl.DataFrame:
             sa.select(lk.c.source_pk).where(lk.c.source_table == LEADS, lk.c.linked_by == "system")
         ).scalars()
     )
+    probability = _decision_probabilities(conn)
     return pl.DataFrame(
         {
             "lead_id": [r[0] for r in rows],
             "driver_id": [r[1] if r[0] in auto and r[1] else None for r in rows],
             "candidates_json": [orjson.dumps(cands.get(r[0]) or []).decode() for r in rows],
+            "probability": [probability.get(r[0]) for r in rows],
         },
-        schema={"lead_id": pl.Utf8, "driver_id": pl.Utf8, "candidates_json": pl.Utf8},
-    )
+        schema={
+            "lead_id": pl.Utf8, "driver_id": pl.Utf8, "candidates_json": pl.Utf8,
+            "probability": pl.Float64,
+        },
+    )  # fmt: skip
+
+
+def _decision_probabilities(conn: sa.Connection) -> dict[str, float | None]:
+    """lead_id -> posterior of the decision its link or queue entry points at."""
+    md, out = match_decisions, dict[str, float | None]()
+    for t in (identity_links, identity_unmatched):
+        q = sa.select(t.c.source_pk, md.c.probability).join(md, md.c.id == t.c.decision_id)
+        out.update(conn.execute(q.where(t.c.source_table == LEADS)).all())
+    return out
 
 
 def evaluate(
@@ -162,6 +176,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Precision, recall, F1 and wrong links of the automatic links against ground truth."""
+    from idgap.matching.evaluate import calibration
     from idgap.matching.evaluate import evaluate as run_eval
 
     if claims_truth is not None:
@@ -177,7 +192,7 @@ def evaluate(
         decisions = _stored_decisions(conn)
     rep = run_eval(decisions, t)
     if as_json:
-        print_json(rep.to_dict())
+        print_json({**rep.to_dict(), "calibration": calibration(decisions, t)})
         return
     console.print(
         f"precision {rep.precision:.2%}  recall {rep.recall:.2%}  F1 {rep.f1:.2%}  "
@@ -185,6 +200,7 @@ def evaluate(
         f"review coverage {rep.review_coverage:.2%}  ({rep.leads} leads)"
     )
     _print_cases(rep.per_case)
+    _print_calibration(calibration(decisions, t))
 
 
 CASE_COLUMNS = {  # evaluate's per-case keys -> short headers that fit an 80-column terminal
@@ -211,6 +227,21 @@ def _print_cases(per_case: list[dict[str, Any]]) -> None:
                 for key in CASE_COLUMNS
             )
         )
+    console.print(t)
+
+
+def _print_calibration(rows: list[dict[str, Any]]) -> None:
+    """Predicted vs observed precision per probability band (the engine's own posterior)."""
+    if not rows:
+        return
+    t = Table(title="calibration (best candidate per lead)")
+    for header in ("probability", "leads", "predicted", "observed", "auto"):
+        t.add_column(header, justify="left" if header == "probability" else "right")
+    for r in rows:
+        t.add_row(
+            r["band"], f"{r['leads']:,}", f"{r['predicted']:.2%}", f"{r['observed']:.2%}",
+            f"{r['auto_links']:,}",
+        )  # fmt: skip
     console.print(t)
 
 

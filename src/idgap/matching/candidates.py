@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from idgap.matching.activity import FLAG_COLUMNS, flag_band
 from idgap.matching.normalize import join_name, parse_date_text
 
 LEADS = "module_ct_cabinet_leads"
@@ -22,8 +23,30 @@ def _date_error(df: pl.DataFrame, raw: str, parsed: pl.Expr) -> pl.Expr:
     return (text != "") & parsed.is_null()
 
 
+def with_flags(df: pl.DataFrame) -> pl.DataFrame:
+    """Yango's activity flags as columns: kept as they are, or lifted out of `idgap_extra`
+    (the stored table keeps source columns it has no column for there, as JSON)."""
+    if any(c in df.columns for c in FLAG_COLUMNS) or "idgap_extra" not in df.columns:
+        return df
+    extra = df.schema["idgap_extra"]
+    if isinstance(extra, pl.Struct):
+        names = {f.name for f in extra.fields}
+        lifted = [
+            pl.col("idgap_extra").struct.field(c).alias(c) for c in FLAG_COLUMNS if c in names
+        ]
+    elif extra == pl.Utf8:
+        lifted = [
+            pl.col("idgap_extra").str.json_path_match(f"$.{c}").alias(c) for c in FLAG_COLUMNS
+        ]
+    else:
+        lifted = []
+    return df.with_columns(lifted) if lifted else df
+
+
 def leads_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
-    """Cabinet leads (raw CSV columns or the stored table) -> candidates."""
+    """Cabinet leads (raw CSV columns or the stored table) -> candidates, with the band their
+    activity flags claim (`flag_band`, activity.py; null when the lead has no flags)."""
+    df = with_flags(df)
     if "lead_id" in df.columns:
         pk = pl.col("lead_id").cast(pl.Utf8)
     else:
@@ -44,6 +67,7 @@ def leads_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
         plate_raw=pl.col("asset_plate_number").cast(pl.Utf8),
         model_raw=pl.col("asset_model").cast(pl.Utf8),
         date_error=_date_error(df, "lead_created_at", date),
+        flag_band=flag_band(df),
     )
 
 
@@ -64,4 +88,5 @@ def scouting_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
         plate_raw=pl.lit(None, dtype=pl.Utf8),
         model_raw=pl.lit(None, dtype=pl.Utf8),
         date_error=_date_error(df, "registration_date", date),
+        flag_band=pl.lit(None, dtype=pl.Int8),
     )

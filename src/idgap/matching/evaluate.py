@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import orjson
 import polars as pl
 
 
@@ -109,3 +110,64 @@ def _stats(f: pl.DataFrame) -> dict[str, Any]:
         "auto_link_rate": _ratio(links, f.height),
         "review_coverage": _ratio(covered, pending.height, empty=1.0),
     }
+
+
+BANDS = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999)
+
+
+def calibration(decisions: pl.DataFrame, truth: pl.DataFrame) -> list[dict[str, Any]]:
+    """Predicted vs observed precision per probability band, over the leads with a true driver
+    or a candidate: the predicted driver is the link, else the most probable target-park
+    candidate; predicted = its probability, observed = share of those drivers that are right.
+
+    decisions: source_pk (or lead_id), probability, driver_id (the link, if any),
+    candidates_json (entries with probability and evidence.park).
+    """
+    d = (
+        decisions.rename({"source_pk": "lead_id"})
+        if "source_pk" in decisions.columns
+        else decisions
+    )
+    if "probability" not in d.columns:
+        return []
+    t = truth.select(pl.col("lead_id").cast(pl.Utf8), true=_blank_to_null("true_driver_id"))
+    rows = d.select(
+        pl.col("lead_id").cast(pl.Utf8),
+        "probability",
+        linked=_blank_to_null("driver_id") if "driver_id" in d.columns else pl.lit(None),
+        cands=pl.col("candidates_json").fill_null("[]"),
+    ).join(t, on="lead_id", how="left")
+    out = []
+    for _, p, linked, cands, true in rows.iter_rows():
+        best = linked or _best_target(cands)
+        if best is None or p is None:
+            continue
+        out.append((float(p), best == true, linked is not None))
+    return _bands(out)
+
+
+def _best_target(candidates_json: str) -> str | None:
+    for c in orjson.loads(candidates_json):
+        if (c.get("evidence") or {}).get("park", "target") == "target":
+            return c.get("driver_id")
+    return None
+
+
+def _bands(scored: list[tuple[float, bool, bool]]) -> list[dict[str, Any]]:
+    table = []
+    edges = [*BANDS, 1.0000001]
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        inside = [x for x in scored if lo <= x[0] < hi]
+        if not inside:
+            continue
+        n = len(inside)
+        table.append(
+            {
+                "band": f"[{lo:g}, {min(hi, 1.0):g}{']' if hi > 1 else ')'}",
+                "leads": n,
+                "predicted": round(sum(x[0] for x in inside) / n, 4),
+                "observed": round(sum(x[1] for x in inside) / n, 4),
+                "auto_links": sum(x[2] for x in inside),
+            }
+        )
+    return table

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from idgap.matching.plates import skeleton
+
 STOPWORDS = ["DE", "DEL", "LA", "LOS", "LAS", "EL", "Y", "E"]
 _ACCENTS = {
     "Á": "A", "À": "A", "Â": "A", "Ä": "A", "Ã": "A", "Å": "A",
@@ -13,8 +15,6 @@ _ACCENTS = {
     "Ú": "U", "Ù": "U", "Û": "U", "Ü": "U",
     "Ñ": "N", "Ç": "C",
 }  # fmt: skip
-# Characters a plate reader or a typist confuses; mapped to one canonical form for blocking.
-CONFUSABLE = {"O": "0", "I": "1", "B": "8", "S": "5"}
 
 
 def _empty_to_null(e: pl.Expr) -> pl.Expr:
@@ -38,8 +38,8 @@ def alnum(e: pl.Expr) -> pl.Expr:
 
 
 def plate_skeleton(e: pl.Expr) -> pl.Expr:
-    """Plate with confusable characters collapsed (O/0, I/1, B/8, S/5): the blocking key."""
-    return e.str.replace_many(list(CONFUSABLE), list(CONFUSABLE.values()))
+    """Plate with look-alike characters collapsed (plates.py): the blocking key."""
+    return skeleton(e)
 
 
 def name(e: pl.Expr) -> pl.Expr:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import polars as pl
 from rapidfuzz.distance import OSA
+from rapidfuzz.process import cpdist
 
 
 def ct4_similarity(a: Sequence[str], b: Sequence[str]) -> float:
@@ -37,7 +38,7 @@ def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     similar remaining token of the longer one (normalised edit similarity with transpositions
     >= 0.8, weighted by it; ties by spelling), and a token of the longer name serves one token
     only. The result averages the coverage of the shorter and of the longer name, like the
-    reference formula. `scoring.name_similarity` is the vectorised form of this function.
+    reference formula. `name_similarity` is the vectorised form of this function.
     """
     sa, sb = set(a), set(b)
     if not sa or not sb:
@@ -57,3 +58,57 @@ def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
             served[other] = (sim, tok)
     matched = len(exact) + sum(sim for sim, _ in served.values())
     return (matched / len(short) + matched / len(long_)) / 2
+
+
+def name_similarity(pairs: pl.DataFrame, a: str, b: str) -> pl.Series:
+    """`similarity.fuzzy_similarity` for every row, vectorised: identical tokens by set
+    operations, the remaining token pairs through rapidfuzz's parallel pairwise OSA."""
+    ua, ub = pl.col(a).list.unique(), pl.col(b).list.unique()
+    f = pairs.select(ua=ua, ub=ub).with_row_index("i")
+    la, lb = pl.col("ua").list.len(), pl.col("ub").list.len()
+    f = f.with_columns(
+        short=pl.min_horizontal(la, lb).cast(pl.Float64),
+        long=pl.max_horizontal(la, lb).cast(pl.Float64),
+        inter=pl.col("ua").list.set_intersection("ub").list.len().cast(pl.Float64),
+        a_short=la <= lb,
+    )
+    bonus = _typo_bonus(f.filter((pl.col("short") > 0) & (pl.col("inter") < pl.col("short"))))
+    matched = pl.col("inter") + pl.col("bonus").fill_null(0.0)
+    sim = (matched / pl.col("short") + matched / pl.col("long")) / 2
+    out = f.join(bonus, on="i", how="left").sort("i")
+    return out.select(pl.when(pl.col("short") > 0).then(sim).otherwise(0.0)).to_series()
+
+
+def _typo_bonus(f: pl.DataFrame) -> pl.DataFrame:
+    """(i, bonus): summed similarity of the typo-matched token pairs of each row."""
+    empty = pl.DataFrame(schema={"i": pl.UInt32, "bonus": pl.Float64})
+    if f.height == 0:
+        return empty
+    s_col = pl.when("a_short").then("ua").otherwise("ub")
+    l_col = pl.when("a_short").then("ub").otherwise("ua")
+    left = f.select("i", s=s_col.list.set_difference(l_col)).explode("s")
+    right = f.select("i", t=l_col.list.set_difference(s_col)).explode("t")
+    rows = left.join(right, on="i").drop_nulls(["s", "t"])
+    if rows.height == 0:
+        return empty
+    sims = cpdist(
+        rows["s"].to_list(), rows["t"].to_list(), scorer=OSA.normalized_similarity, workers=-1
+    )
+    rows = rows.with_columns(sim=pl.Series(sims, dtype=pl.Float64)).filter(
+        pl.col("sim") >= TYPO_MIN
+    )
+    best_per_short = rows.sort(
+        ["i", "s", "sim", "t"], descending=[False, False, True, False]
+    ).unique(["i", "s"], keep="first")
+    served = best_per_short.sort(
+        ["i", "t", "sim", "s"], descending=[False, False, True, False]
+    ).unique(["i", "t"], keep="first")
+    return served.group_by("i").agg(bonus=pl.col("sim").sum())
+
+
+def name_contained(a: str, b: str) -> pl.Expr:
+    """All tokens of the shorter name (at least two) appear in the other: a missing second
+    surname or middle name, not a relative (who differs in a given name)."""
+    ua, ub = pl.col(a).list.unique(), pl.col(b).list.unique()
+    short = pl.min_horizontal(ua.list.len(), ub.list.len())
+    return (short >= 2) & (ua.list.set_intersection(ub).list.len() == short)

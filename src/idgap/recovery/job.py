@@ -29,11 +29,12 @@ from idgap.gaps.snapshots import record_snapshot
 from idgap.identity.changes import ChangeSet, linked_driver_ids
 from idgap.identity.writer import WRITTEN_TABLES, WriteStats, apply_decisions
 from idgap.matching.engine import RULESETS, match_candidates
+from idgap.matching.prepared import prepare_index
 from idgap.matching.settings import MatchSettings
 from idgap.recovery.index_store import load_driver_index
 from idgap.recovery.lock import LOCKED_KINDS, recovery_lock
 from idgap.recovery.repair import RepairStats, link_migrations, repair_driver_links
-from idgap.recovery.sources import work_list
+from idgap.recovery.sources import trips_frame, work_list
 from idgap.store.bulk import refresh_statistics, statistics_due
 from idgap.store.tables import identity_links, identity_origin, runs
 
@@ -170,7 +171,10 @@ def run_recovery(
         report = RunReport(None, kind, dry_run)
         if not dry_run:
             with engine.begin() as conn:
-                params = {"limit": limit, "ruleset": settings.ruleset}
+                params = {
+                    "limit": limit, "ruleset": settings.ruleset,
+                    "match_settings": match_settings(settings).to_dict(),
+                }  # fmt: skip
                 report.run_id = start_run(
                     conn, kind=kind, now=now_fn(), triggered_by=triggered_by, params=params
                 )
@@ -208,11 +212,12 @@ def _run(
             conn.rollback()
     report.index_version, report.index_changed = info.version, info.n_changed + info.n_removed
     persons_of_drivers: list[str] = []  # what ct4's R3b needs; read before each matching step
+    prepared = prepare_index(index, name_keys=False)  # once for every matching step below
 
-    def match(cands: pl.DataFrame) -> pl.DataFrame:
+    def match(cands: pl.DataFrame, trips: pl.DataFrame | None = None) -> pl.DataFrame:
         return match_candidates(
-            cands, index, ruleset=settings.ruleset, settings=match_settings(settings),
-            index_version=info.version, linked_drivers=persons_of_drivers,
+            cands, prepared, ruleset=settings.ruleset, settings=match_settings(settings),
+            index_version=info.version, linked_drivers=persons_of_drivers, trips=trips,
         )  # fmt: skip
 
     def read_linked_drivers() -> None:
@@ -241,8 +246,10 @@ def _run(
         progress("matching", 0, work.height)
     with report.timed("read"):
         read_linked_drivers()  # step 1 may have given drivers a person
+        with engine.connect() as conn:  # the activity evidence: trips in the leads' windows
+            trips = trips_frame(conn, work, days=max(match_settings(settings).activity_windows))
     with report.timed("match"):
-        decisions = match(work)
+        decisions = match(work, trips)
     with report.timed("write"):
         _write(engine, report, decisions, settings=settings, now_fn=now_fn, progress=progress)
     status = round(report.writes.gap_status_seconds, 2)

@@ -16,13 +16,16 @@ import polars as pl
 import sqlalchemy as sa
 
 from idgap.identity.persons import CHUNK, LEADS, SCOUTING
+from idgap.matching.activity import TRIPS_SCHEMA
 from idgap.matching.candidates import leads_to_candidates, scouting_to_candidates
+from idgap.store.bulk import read_frame
 from idgap.store.tables import (
     cabinet_leads,
     identity_links,
     identity_unmatched,
     match_decisions,
     scouting_daily,
+    summary_daily,
 )
 
 SOURCES = {
@@ -47,7 +50,9 @@ def _frame(rows: list[dict], table: str) -> pl.DataFrame | None:
 
 
 def _columns(t: sa.Table) -> list[sa.Column]:
-    return [c for c in t.c if c.name != "idgap_extra"]  # kept source columns: not matched on
+    """Source columns the engine reads: leads keep `idgap_extra` (Yango's activity flags
+    arrive there); for other sources the kept extra columns are not matched on."""
+    return [c for c in t.c if c.name != "idgap_extra" or t is cabinet_leads]
 
 
 def _unlinked_query(table: str) -> sa.Select:
@@ -142,3 +147,22 @@ def candidates_for(conn: sa.Connection, table: str, pks: Sequence[str]) -> pl.Da
         stmt = sa.select(*_columns(t)).where(pk.in_(keys[i : i + CHUNK]))
         rows.extend(dict(r) for r in conn.execute(stmt).mappings())
     return _frame(rows, table)
+
+
+def trips_frame(conn: sa.Connection, candidates: pl.DataFrame, *, days: int) -> pl.DataFrame:
+    """The engine's activity input: per-driver daily trips (`summary_daily`) from the earliest
+    lead date of `candidates` to `days` after the latest (the widest window measured)."""
+    if candidates.height == 0 or "lead_date" not in candidates.columns:
+        return pl.DataFrame(schema=TRIPS_SCHEMA)
+    first, last = candidates["lead_date"].min(), candidates["lead_date"].max()
+    if first is None or last is None:
+        return pl.DataFrame(schema=TRIPS_SCHEMA)
+    sd = summary_daily
+    stmt = sa.select(
+        sd.c.driver_id, sd.c.activity_date, sd.c.count_orders_completed.label("trips")
+    ).where(
+        sd.c.activity_date >= first,
+        sd.c.activity_date <= last + dt.timedelta(days=days),  # type: ignore[operator]
+        sd.c.count_orders_completed > 0,
+    )
+    return read_frame(conn, stmt, TRIPS_SCHEMA)

@@ -129,6 +129,8 @@ def url_with(base: str, params: Mapping[str, Any], **changes: Any) -> str:
 
 
 def make_templates(timezone: str = "America/Lima") -> Jinja2Templates:
+    from idgap.web.review_view import evidence_view  # review_view imports this module
+
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     tz = ZoneInfo(timezone)
     env = templates.env
@@ -147,6 +149,7 @@ def make_templates(timezone: str = "America/Lima") -> Jinja2Templates:
         label=lambda code, kind: labels.label(kind, code),
         count=labels.count,
         plural=labels.plural,
+        candidate_evidence=evidence_view,
     )
     env.globals.update(
         GAP_REASON_LABEL=GAP_REASON_LABEL,

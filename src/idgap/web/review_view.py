@@ -18,9 +18,15 @@ SAME = {
     "plate": "misma placa",
     "model": "mismo modelo",
 }
-PLATE_CONFUSABLE = "placa con un carácter confundible (O/0, I/1, B/8, S/5)"
+PLATE_CONFUSABLE = "placa con un carácter confundible (O/0, I/1, B/8, S/5…)"
+PLATE_NEAR = {
+    "one edit": "placa a un carácter (cambiado, de más o de menos, o dos invertidos)",
+    "two edits": "placa a dos caracteres",
+}
 NAME_GOOD, NAME_BAD = 0.66, 0.5
 HANDLED = {
+    "activity",
+    "name_contained",
     "phone",
     "license",
     "plate",
@@ -89,6 +95,8 @@ def evidence_lines(
             lines.append((True, text))
     if evidence.get("plate") == "one confusable character":
         lines.append((True, PLATE_CONFUSABLE))
+    elif evidence.get("plate") in PLATE_NEAR:
+        lines.append((True, PLATE_NEAR[evidence["plate"]]))
     elif evidence.get("plate") == "different":
         lines.append((False, "placa distinta"))
     if evidence.get("name") == "contradicts":
@@ -147,4 +155,76 @@ def candidate_view(
         "supports": supports,
         "contradicts": contradicts,
         "linked_person": row.get("linked_person"),
+        "evidence_view": evidence_view(candidate),
+    }
+
+
+# The engine's comparisons and levels (matching.comparisons) in Spanish, for the breakdown
+COMPARISON_LABELS = {
+    "prior": "punto de partida (1 entre todas las cuentas)", "phone": "teléfono",
+    "licence": "licencia", "plate": "placa", "name": "nombre", "model": "modelo",
+    "hire": "fecha de alta", "activity": "actividad Yango",
+}  # fmt: skip
+LEVEL_LABELS = {
+    "exact": "igual", "different": "distinto", "confusable": "caracteres parecidos",
+    "one_edit": "a un carácter", "two_edits": "a dos caracteres", "contained": "contenido",
+    "fuzzy_high": "muy parecido", "fuzzy_mid": "parecido", "fuzzy_low": "algo parecido",
+    "weak": "poco parecido", "contradicts": "contradice", "same": "igual",
+    "far": "lejos del lead", "agree_active": "coincide", "near_active": "activo, otra cifra",
+    "agree_idle": "ambos sin viajes", "d-3_14": "≤ 2 semanas", "d-30_30": "± 1 mes",
+    "d31_60": "1-2 meses después", "d-90_120": "± 3-4 meses", "d-365_365": "± 1 año",
+}  # fmt: skip
+BAR_PX = 120  # the widest bar: |weight| of MAX_BITS or more
+MAX_BITS = 20.0
+FLAG_THRESHOLDS = (1, 5, 10, 15, 25, 50, 100)  # matching.activity.THRESHOLDS, as shown
+OK_GLYPH, BAD_GLYPH = "✓", "✗"  # text glyphs, not emoji
+
+
+def evidence_view(candidate: dict[str, Any]) -> dict[str, Any]:
+    """Probability, per-comparison bars (a waterfall: the prior, then each comparison's log2
+    Bayes factor) and the activity line of one candidate, from the engine's candidate entry."""
+    prob = candidate.get("probability")
+    bars = [_bar(b) for b in candidate.get("breakdown") or [] if b.get("level") != "missing"]
+    return {
+        "probability": prob,
+        "probability_text": None if prob is None else _percent(float(prob)),
+        "bars": bars,
+        "activity": activity_line((candidate.get("evidence") or {}).get("activity")),
+    }
+
+
+def _percent(p: float) -> str:
+    if p >= 0.9999:
+        return "> 99.99 %"
+    return f"{p:.2%}".replace("%", " %")
+
+
+def _bar(b: dict[str, Any]) -> dict[str, Any]:
+    weight = float(b.get("weight") or 0.0)
+    width = round(min(abs(weight), MAX_BITS) / MAX_BITS * BAR_PX)
+    return {
+        "comparison": COMPARISON_LABELS.get(b.get("comparison", ""), b.get("comparison")),
+        "level": LEVEL_LABELS.get(b.get("level", ""), b.get("level") or ""),
+        "weight": f"{weight:+.1f}",
+        "width": max(width, 1),
+        "positive": weight >= 0,
+    }
+
+
+def activity_line(activity: dict[str, Any] | None) -> dict[str, Any] | None:
+    """'Yango: ≥ 5 viajes en 14 días · este conductor: 12 viajes en la ventana ✓'."""
+    if not activity or activity.get("claimed_band") is None:
+        return None
+    band, days = int(activity["claimed_band"]), activity.get("window_days")
+    trips = activity.get("trips_in_window")
+    if band == 0:
+        claim = f"sin viajes en {days} días"
+    else:
+        claim = f"≥ {FLAG_THRESHOLDS[min(band, len(FLAG_THRESHOLDS)) - 1]} viajes en {days} días"
+    ok = activity.get("level") in ("agree_active", "agree_idle")
+    mine = "sin datos" if trips is None else f"{trips} viaje{'' if trips == 1 else 's'}"
+    return {
+        "text": f"Yango: {claim} · este conductor: {mine} en la ventana "
+        f"{OK_GLYPH if ok else BAD_GLYPH}",
+        "ok": ok,
     }

@@ -1,0 +1,79 @@
+"""Pair features the comparisons read, and the comparison levels of every pair (vectorised)."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from idgap.matching.activity import trips_band, window_trips
+from idgap.matching.comparisons import Comparison
+from idgap.matching.plates import skeleton_distance
+from idgap.matching.prepared import PreparedIndex
+from idgap.matching.similarity import name_contained, name_similarity
+
+# what the decision step keeps of a pair (everything else is dropped after the levels)
+KEPT = (
+    "ci", "di", "target", "driver_id_d", "park_id_d", "hire_days", "hire_date_d", "name_sim",
+    "flag_band", "log_tf_all", "log_tf_drop", "n_same_name", "name_shorter_d",
+)  # fmt: skip
+
+
+def name_frequencies(cands: pl.DataFrame, ix: PreparedIndex, population: int) -> pl.DataFrame:
+    """Per candidate: log of its name tokens' frequency product (`log_tf_all`), the same
+    without its rarest token (`log_tf_drop`), and how many accounts have its exact name."""
+    toks = cands.select("ci", t=pl.col("name_tokens").list.unique()).explode("t").drop_nulls("t")
+    freq = toks.join(ix.token_counts, on="t", how="left").with_columns(
+        lf=(pl.col("n").fill_null(1.0).clip(lower_bound=1.0) / population).log()
+    )
+    per = freq.group_by("ci").agg(
+        log_tf_all=pl.col("lf").sum(), log_tf_drop=pl.col("lf").sum() - pl.col("lf").min()
+    )
+    same = cands.select("ci", "name_key").join(ix.name_key_counts, on="name_key", how="left")
+    return (
+        cands.select("ci")
+        .join(per, on="ci", how="left")
+        .join(same.select("ci", "n_same_name"), on="ci", how="left")
+        .with_columns(pl.col("log_tf_all", "log_tf_drop").fill_null(math.log(1.0)))
+    )
+
+
+def pair_features(
+    pairs: pl.DataFrame, tf: pl.DataFrame, trips: pl.DataFrame | None, windows: tuple[int, ...]
+) -> pl.DataFrame:
+    """Name similarity and containment, plate distance, trips per window, tf columns."""
+    if "flag_band" not in pairs.columns:
+        pairs = pairs.with_columns(flag_band=pl.lit(None, dtype=pl.Int8))
+    la, lb = pl.col("name_tokens").list.len(), pl.col("name_tokens_d").list.len()
+    pairs = pairs.with_columns(
+        name_sim=name_similarity(pairs, "name_tokens", "name_tokens_d").cast(pl.Float32),
+        name_contained=name_contained("name_tokens", "name_tokens_d"),
+        name_exact=(
+            pl.col("name_tokens").list.unique().list.sort()
+            == pl.col("name_tokens_d").list.unique().list.sort()
+        )
+        & (la > 0),
+        name_known=(la > 0) & (lb > 0),
+        name_shorter_d=lb < la,
+        plate_dist=skeleton_distance(pairs),
+    )
+    pairs = window_trips(pairs, trips, windows)
+    return pairs.join(tf, on="ci", how="left")
+
+
+def levelled(
+    pairs: pl.DataFrame, comparisons: tuple[Comparison, ...], windows: tuple[int, ...]
+) -> pl.DataFrame:
+    """The kept columns, the trips per window and the level of every comparison but activity
+    (its window is chosen from the data afterwards, `with_activity`)."""
+    lv = [c.level_expr() for c in comparisons if c.name != "activity"]
+    trips = [f"trips_{w}" for w in windows]
+    return pairs.select(*KEPT, *trips, *lv)
+
+
+def with_activity(pairs: pl.DataFrame, activity: Comparison, window: int) -> pl.DataFrame:
+    trips = pl.col(f"trips_{window}")
+    banded = pairs.with_columns(
+        trips_band=pl.when(trips.is_not_null()).then(trips_band(trips)), trips_window=trips
+    )
+    return banded.with_columns(activity.level_expr())

@@ -1,0 +1,355 @@
+"""idgap's ruleset: calibrated match probabilities over every comparison, linked only when safe.
+
+1. blocking pairs (phone, licence, fuzzy plate, name) -> pair features -> comparison levels;
+2. m/u of every level estimated from the park's own data, the activity window measured
+   (fellegi_sunter.py, activity.py);
+3. posterior per pair; accounts of one person re-created with the same phone or licence share
+   it (the one that drove in the lead's window, else the newest, is the link);
+4. auto-link when the posterior reaches `target_precision`, its weight leads the runner-up's by
+   `auto_link_margin_bits`, and without the activity evidence it is still at least
+   `activity_alone_floor` likely (wrong flags never make a link on their own);
+5. one-to-one: leads of different people linked to one account all go to review.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from idgap.matching.activity import choose_window
+from idgap.matching.blocking import candidate_pairs, pair_frame
+from idgap.matching.comparisons import Comparison, library
+from idgap.matching.features import levelled, name_frequencies, pair_features, with_activity
+from idgap.matching.fellegi_sunter import Weights, anchors, estimate, posterior, tf_u
+from idgap.matching.model import Outcome, Reason, Rule
+from idgap.matching.prepared import PreparedIndex
+from idgap.matching.rulesets import DECIDED, MatchContext, chunks
+from idgap.matching.settings import MatchSettings
+from idgap.matching.similarity import fuzzy_similarity
+
+VERSION = "idgap-3.0"  # 3.0: Fellegi-Sunter probabilities, fuzzy plates, activity, one-to-one
+PLATE_WORDS = {
+    "exact": "same", "confusable": "one confusable character", "one_edit": "one edit",
+    "two_edits": "two edits", "different": "different",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IdgapRuleset:
+    name: str = "idgap"
+    version: str = VERSION
+
+    def decide(
+        self, usable: pl.DataFrame, ix: PreparedIndex, s: MatchSettings, ctx: MatchContext
+    ) -> pl.DataFrame:
+        comps = library(s)
+        population = max(ix.height, s.population_floor)
+        pairs = pl.concat(
+            [_levelled(part, ix, s, ctx, comps, population) for part in chunks(usable)]
+        )
+        rand = _random_pairs(usable, ix, s, ctx, comps, population)
+        window, agreement = choose_window(anchors(pairs), s.activity_windows)
+        act = next(c for c in comps if c.name == "activity")
+        pairs = with_activity(pairs, act, window)
+        rand = with_activity(rand, act, window) if rand is not None else None
+        weights = estimate(comps, pairs, rand, s, window=window, window_agreement=agreement)
+        scored = score(pairs, weights, comps, s, population)
+        decided = decide_scored(usable.select("ci"), scored, comps, s, weights, population)
+        return one_to_one(decided, usable, s)
+
+    def thresholds(self, s: MatchSettings) -> dict:
+        return {
+            "target_precision": s.target_precision,
+            "margin_bits": s.auto_link_margin_bits,
+            "review_probability": s.review_probability,
+            "activity_alone_floor": s.activity_alone_floor,
+        }
+
+
+def _levelled(
+    cands: pl.DataFrame,
+    ix: PreparedIndex,
+    s: MatchSettings,
+    ctx: MatchContext,
+    comps: tuple[Comparison, ...],
+    population: int,
+) -> pl.DataFrame:
+    pairs = candidate_pairs(cands, ix, s, by_name=True)
+    tf = name_frequencies(cands, ix, population)
+    feats = pair_features(pairs, tf, ctx.trips, s.activity_windows)
+    return levelled(feats, comps, s.activity_windows)
+
+
+def _random_pairs(
+    usable: pl.DataFrame,
+    ix: PreparedIndex,
+    s: MatchSettings,
+    ctx: MatchContext,
+    comps: tuple[Comparison, ...],
+    population: int,
+) -> pl.DataFrame | None:
+    """Random (candidate, target-park account) pairs: what different people look like. Only
+    on a park big enough that a random pair is almost never the same person."""
+    target = ix.frame.filter(pl.col("park_id") == s.target_park_id)["di"]
+    if target.len() < s.population_floor // 20 or usable.height == 0:
+        return None
+    rng = np.random.default_rng(20261201)
+    n = s.u_sample_pairs
+    cis = usable["ci"].gather(rng.integers(0, usable.height, n))
+    dis = target.gather(rng.integers(0, target.len(), n))
+    sample = pl.DataFrame({"ci": cis, "di": dis}).unique()
+    cands = usable.filter(pl.col("ci").is_in(sample["ci"].unique().implode()))
+    pairs = pair_frame(sample, cands, ix, s)
+    tf = name_frequencies(cands, ix, population)
+    feats = pair_features(pairs, tf, ctx.trips, s.activity_windows)
+    return levelled(feats, comps, s.activity_windows)
+
+
+def score(
+    pairs: pl.DataFrame,
+    weights: Weights,
+    comps: tuple[Comparison, ...],
+    s: MatchSettings,
+    population: int,
+) -> pl.DataFrame:
+    tf = tf_u(s, population)
+    w = [weights.weight_expr(c, tf if c.tf_levels else None) for c in comps]
+    return posterior(pairs.with_columns(w), s, population)
+
+
+def _groups(scored: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
+    """Target-park accounts per candidate grouped by person: accounts sharing the lead's phone
+    or licence under (nearly) the same name are one person's re-created accounts. Each group's
+    probability is the sum of its accounts'; its link is the account that drove in the lead's
+    window (most trips), else the newest one."""
+    hi_name = pl.col("lvl_name").is_between(1, 3)
+    sib = pl.col("target") & ((pl.col("lvl_phone") == 1) | (pl.col("lvl_licence") == 1)) & hi_name
+    t = scored.filter("target").with_columns(sib=sib)
+    t = t.with_columns(
+        group=pl.when(pl.col("sib") & (pl.col("sib").sum().over("ci") >= 2))
+        .then(pl.lit(-1, dtype=pl.Int64))
+        .otherwise(pl.col("di").cast(pl.Int64))
+    )
+    t = t.sort(
+        ["ci", "group", "trips_window", "hire_date_d", "probability"],
+        descending=[False, False, True, True, True], nulls_last=True,
+    )  # fmt: skip
+    g = t.group_by(["ci", "group"], maintain_order=True).agg(
+        p=pl.col("probability").sum(),
+        p_noact=pl.col("probability_noact").sum(),
+        log2_odds=pl.col("log2_odds").max(),
+        driver=pl.col("driver_id_d").first(),
+        rep_di=pl.col("di").first(),
+        siblings=pl.col("driver_id_d").slice(1),
+    )
+    return g.sort(["ci", "p", "driver"], descending=[False, True, False])
+
+
+def decide_scored(
+    ci: pl.DataFrame,
+    scored: pl.DataFrame,
+    comps: tuple[Comparison, ...],
+    s: MatchSettings,
+    weights: Weights,
+    population: int,
+) -> pl.DataFrame:
+    """One decision row per `ci` (the columns of rulesets.DECIDED). Evidence and breakdowns
+    are built only for the pairs shown or linked, not for every blocked pair."""
+    per = (
+        _groups(scored, s)
+        .group_by("ci", maintain_order=True)
+        .agg(
+            best=pl.col("p").first(),
+            second=pl.col("p").slice(1, 1).first(),
+            best_noact=pl.col("p_noact").first(),
+            lead_bits=pl.col("log2_odds").first() - pl.col("log2_odds").slice(1, 1).first(),
+            best_driver=pl.col("driver").first(),
+            di=pl.col("rep_di").first(),
+            siblings=pl.col("siblings").first(),
+        )
+    )
+    best_pairs = scored.join(per.select("ci", "di"), on=["ci", "di"])
+    best_ev = best_pairs.select(
+        "ci",
+        best_evidence=_evidence(comps, weights),
+        best_keyed=(pl.col("lvl_phone") == 1) | (pl.col("lvl_licence") == 1),
+        best_name_level=pl.col("lvl_name"),
+    )
+    other = scored.filter(~pl.col("target")).group_by("ci").agg(other=pl.col("probability").max())
+    shown = _shown(scored, comps, s, population, weights)
+    out = ci.join(per.drop("di"), on="ci", how="left").join(best_ev, on="ci", how="left")
+    out = out.join(other, on="ci", how="left").join(shown, on="ci", how="left")
+    return _outcomes(out, s)
+
+
+def _outcomes(out: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
+    best, second = pl.col("best").fill_null(0.0), pl.col("second").fill_null(0.0)
+    other = pl.col("other").fill_null(0.0)
+    margin = pl.col("lead_bits").fill_null(math.inf) >= s.auto_link_margin_bits
+    # relatives share the family car and surnames: without phone or licence, a link needs a
+    # name at least `strong_name_level` (plate and a partly similar name are not independent)
+    named = pl.col("best_keyed").fill_null(False) | pl.col("best_name_level").is_between(
+        0, s.strong_name_level
+    ).fill_null(False)
+    link = (
+        (best >= s.target_precision)
+        & margin
+        & named
+        & (pl.col("best_noact").fill_null(0.0) >= s.activity_alone_floor)
+    )
+    plausible = best >= s.review_probability
+    rival = second >= s.review_probability
+    elsewhere = other >= s.review_probability
+    outcome = (
+        pl.when(link).then(pl.lit(Outcome.MATCHED.value))
+        .when(plausible | elsewhere).then(pl.lit(Outcome.REVIEW.value))
+        .otherwise(pl.lit(Outcome.UNMATCHED.value))
+    )  # fmt: skip
+    reason = (
+        pl.when(link).then(pl.lit(Rule.IG_SCORED.value))
+        .when(plausible & rival).then(pl.lit(Reason.MULTIPLE_CANDIDATES.value))
+        .when(plausible).then(pl.lit(Reason.WEAK_MATCH_ONLY.value))
+        .when(elsewhere).then(pl.lit(Reason.OTHER_PARK_ONLY.value))
+        .when(pl.col("shown").is_null()).then(pl.lit(Reason.NO_CANDIDATES.value))
+        .otherwise(pl.lit(Reason.WEAK_MATCH_ONLY.value))
+    )  # fmt: skip
+    shown_score = pl.when(plausible | ~elsewhere).then("best").otherwise("other")
+    extra = pl.struct(
+        pl.col("best_evidence").struct.unnest(),
+        probability=pl.col("best").round(6),
+        same_person_accounts=pl.col("siblings"),
+    ).struct.json_encode()
+    return out.select(
+        "ci",
+        outcome=outcome,
+        reason_code=reason,
+        driver_id=pl.when(link).then("best_driver"),
+        rule=pl.when(link).then(pl.lit(Rule.IG_SCORED.value)),
+        score=pl.when(pl.col("shown").is_not_null()).then((shown_score * 100).round(1)),
+        confidence=pl.when(link).then(confidence_expr(best)),
+        extra_json=pl.when(pl.col("best_evidence").is_not_null()).then(extra),
+        candidates_json=_json_list(pl.col("shown")),
+        probability="best",  # the most probable target-park account's (null: none)
+    ).cast(DECIDED)  # type: ignore[arg-type]
+
+
+def confidence_expr(p: pl.Expr) -> pl.Expr:
+    """HIGH >= 0.9999, MEDIUM >= 0.999, else LOW."""
+    return (
+        pl.when(p >= 0.9999).then(pl.lit("HIGH"))
+        .when(p >= 0.999).then(pl.lit("MEDIUM"))
+        .otherwise(pl.lit("LOW"))
+    )  # fmt: skip
+
+
+def _label(c: Comparison) -> pl.Expr:
+    return pl.col(c.column).replace_strict(
+        list(range(len(c.labels()))), list(c.labels()), return_dtype=pl.Utf8
+    )
+
+
+def _evidence(comps: tuple[Comparison, ...], weights: Weights) -> pl.Expr:
+    """Per pair, in the words the review screen reads (matching v2 keys kept)."""
+    same = pl.lit("same")
+    plate = pl.col("lvl_plate").replace_strict(
+        [0, 1, 2, 3, 4, 5], [None, *PLATE_WORDS.values()], return_dtype=pl.Utf8
+    )
+    act = next(c for c in comps if c.name == "activity")
+    activity = pl.when(pl.col("lvl_activity") > 0).then(
+        pl.struct(
+            level=_label(act),
+            claimed_band=pl.col("flag_band"),
+            window_days=pl.lit(weights.window),
+            trips_in_window=pl.col("trips_window"),
+        )
+    )
+    return pl.struct(
+        name_similarity=pl.col("name_sim").round(3),
+        phone=pl.when(pl.col("lvl_phone") == 1).then(same),
+        license=pl.when(pl.col("lvl_licence") == 1).then(same),
+        plate=plate,
+        name=pl.when(pl.col("lvl_name") == 7).then(pl.lit("contradicts")),
+        name_contained=pl.col("lvl_name") == 2,
+        hire_days_from_lead=pl.col("hire_days"),
+        model=pl.when(pl.col("lvl_model") == 1).then(same),
+        park=pl.when(pl.col("target")).then(pl.lit("target")).otherwise(pl.lit("other")),
+        activity=activity,
+    )
+
+
+def _shown(
+    scored: pl.DataFrame,
+    comps: tuple[Comparison, ...],
+    s: MatchSettings,
+    population: int,
+    weights: Weights,
+) -> pl.DataFrame:
+    """(ci, shown): the top candidates, most probable first, each with its breakdown."""
+    top = (
+        scored.sort(["ci", "probability", "driver_id_d"], descending=[False, True, False])
+        .group_by("ci", maintain_order=True)
+        .head(s.max_candidates)
+    )
+    prior = round(math.log2(s.prior_has_driver / population), 2)
+    parts = [pl.struct(comparison=pl.lit("prior"), level=pl.lit(""), weight=pl.lit(prior))]
+    parts += [
+        pl.struct(comparison=pl.lit(c.name), level=_label(c), weight=pl.col(f"w_{c.name}").round(2))
+        for c in comps
+    ]
+    item = pl.struct(
+        driver_id="driver_id_d",
+        park_id="park_id_d",
+        score=(pl.col("probability") * 100).round(1),
+        probability=pl.col("probability").round(6),
+        name_similarity=pl.col("name_sim").round(3),
+        evidence=_evidence(comps, weights),
+        breakdown=pl.concat_list(parts),
+    )
+    return top.group_by("ci", maintain_order=True).agg(shown=item)
+
+
+def one_to_one(decided: pl.DataFrame, usable: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
+    """An account belongs to one person: when leads that are not one person were linked to
+    one account, none of them is linked (review, MULTIPLE_CANDIDATES)."""
+    keys = usable.select("ci", "name_tokens")
+    linked = decided.filter(pl.col("outcome") == Outcome.MATCHED.value).join(keys, on="ci")
+    shared = linked.filter(pl.len().over("driver_id") > 1)
+    clash = [
+        driver
+        for driver, names in shared.group_by("driver_id").agg("name_tokens").rows()
+        if not _one_person(names, s)
+    ]
+    if not clash:
+        return decided
+    hit = pl.col("driver_id").is_in(clash).fill_null(False)
+    return decided.with_columns(
+        outcome=pl.when(hit).then(pl.lit(Outcome.REVIEW.value)).otherwise("outcome"),
+        reason_code=pl.when(hit)
+        .then(pl.lit(Reason.MULTIPLE_CANDIDATES.value))
+        .otherwise("reason_code"),
+        rule=pl.when(hit).then(None).otherwise("rule"),
+        confidence=pl.when(hit).then(None).otherwise("confidence"),
+        driver_id=pl.when(hit).then(None).otherwise("driver_id"),
+    )
+
+
+def _one_person(names: list, s: MatchSettings) -> bool:
+    """Duplicate leads of one person: each name is (nearly) the first one's or contained in
+    it. A shared phone is not enough: families share phones and cars."""
+    first_name = names[0] or []
+    for name in names[1:]:
+        a, b = set(first_name), set(name or [])
+        contained = min(len(a), len(b)) >= 2 and (a <= b or b <= a)
+        if not contained and fuzzy_similarity(first_name, name or []) < s.same_person_min_name:
+            return False
+    return True
+
+
+def _json_list(col: pl.Expr) -> pl.Expr:
+    """A list of structs as a JSON array: Polars encodes structs only, so wrap and unwrap."""
+    text = pl.struct(c=col).struct.json_encode()
+    inner = text.str.slice(5, text.str.len_chars() - 6)
+    return pl.when(inner == "null").then(pl.lit("[]")).otherwise(inner)
