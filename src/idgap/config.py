@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     )
     ruleset: str = Field("idgap", description="Matching ruleset: 'idgap' (default) or 'ct4'.")
     name_similarity_threshold: float = Field(0.66, description="Reference R3 name threshold.")
+    target_precision: float = Field(
+        0.999, gt=0, le=1, description="idgap auto-links when a match's posterior reaches this."
+    )
     name_gap_threshold: float = Field(
         0.15, description="Reference R3 best-vs-second ambiguity gap."
     )

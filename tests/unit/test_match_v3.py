@@ -158,3 +158,20 @@ def test_m_is_estimated_from_unambiguous_links_and_shrunk_to_the_prior():
     assert few.mu["name"][6][0] == pytest.approx(prior_m["contradicts"])
     assert many.mu["name"][6][0] > 0.9  # every anchor's name contradicted: m follows the data
     assert "m:name" in many.info["estimated"] and "m:name" not in few.info["estimated"]
+
+
+@pytest.mark.parametrize(
+    ("lead_name", "level"),
+    [("Juan Carlos Quispe M", "fuzzy_high"), ("Juan C Quispe Mamani", "fuzzy_high")],
+)
+def test_an_initial_counts_as_the_token_it_starts(lead_name, level):
+    d = decide(candidate(plate="ABC123", name=lead_name), index_of(OWN))
+    name = next(b for b in d["candidates"][0]["breakdown"] if b["comparison"] == "name")
+    assert name["level"] == level
+
+
+def test_a_nickname_is_compared_as_the_given_name():
+    ix = index_of({**OWN, "full_name": "Jesus Zambrano Quispe"})
+    d = decide(candidate(plate="ABC123", name="Chucho Zambrano Quispe"), ix)
+    name = next(b for b in d["candidates"][0]["breakdown"] if b["comparison"] == "name")
+    assert name["level"] == "exact"

@@ -16,6 +16,7 @@ PAIR_INDEX_COLUMNS = (
     "brand_norm", "model_norm", "hire_date",
 )  # fmt: skip
 EMPTY = {"ci": pl.UInt32, "di": pl.UInt32}
+TF_COLUMNS = ("n_plate_norm", "n_phone_norm", "n_license_norm")  # prepared.SHARED counts
 
 
 def _found_by_identifier(
@@ -109,7 +110,9 @@ def pair_frame(
     pairs: pl.DataFrame, cands: pl.DataFrame, ix: PreparedIndex, settings: MatchSettings
 ) -> pl.DataFrame:
     """(ci, di) pairs with both sides' columns and the exact-equality flags the rulesets read."""
-    drv = ix.frame.select("di", *[pl.col(c).alias(f"{c}_d") for c in PAIR_INDEX_COLUMNS])
+    drv = ix.frame.select(
+        "di", *[pl.col(c).alias(f"{c}_d") for c in PAIR_INDEX_COLUMNS], *TF_COLUMNS
+    )
     extra = [c for c in ("flag_band",) if c in cands.columns]
     cand_cols = cands.select("ci", *CANDIDATE_PAIR_COLUMNS, *extra)
     joined = pairs.join(cand_cols, on="ci").join(drv, on="di")

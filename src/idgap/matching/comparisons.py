@@ -68,7 +68,8 @@ def identifier(s: MatchSettings, name: str, col: str) -> Comparison:
     """Phone or licence: exact, else different (a recycled number, a typo)."""
     eq = pl.col(f"{col}_eq")
     missing = ~pl.col(f"{col}_both")
-    return Comparison(name, missing, _levels(s, name, {"exact": eq, "different": ELSE}))
+    levels = _levels(s, name, {"exact": eq, "different": ELSE})
+    return Comparison(name, missing, levels, tf_levels=("exact",))
 
 
 def plate(s: MatchSettings) -> Comparison:
@@ -82,7 +83,8 @@ def plate(s: MatchSettings) -> Comparison:
         "two_edits": d == 2,
         "different": ELSE,
     }
-    return Comparison("plate", d.is_null(), _levels(s, "plate", conditions))
+    near = ("exact", "confusable", "one_edit", "two_edits")
+    return Comparison("plate", d.is_null(), _levels(s, "plate", conditions), tf_levels=near)
 
 
 def name(s: MatchSettings) -> Comparison:

@@ -10,12 +10,13 @@ from idgap.matching.activity import trips_band, window_trips
 from idgap.matching.comparisons import Comparison
 from idgap.matching.plates import skeleton_distance
 from idgap.matching.prepared import PreparedIndex
-from idgap.matching.similarity import name_contained, name_similarity
+from idgap.matching.similarity import canonical_tokens, name_contained, name_similarity
 
 # what the decision step keeps of a pair (everything else is dropped after the levels)
 KEPT = (
     "ci", "di", "target", "driver_id_d", "park_id_d", "hire_days", "hire_date_d", "name_sim",
     "flag_band", "log_tf_all", "log_tf_drop", "n_same_name", "name_shorter_d",
+    "n_plate_norm", "n_phone_norm", "n_license_norm",
 )  # fmt: skip
 
 
@@ -44,6 +45,10 @@ def pair_features(
     """Name similarity and containment, plate distance, trips per window, tf columns."""
     if "flag_band" not in pairs.columns:
         pairs = pairs.with_columns(flag_band=pl.lit(None, dtype=pl.Int8))
+    pairs = pairs.with_columns(
+        name_tokens=canonical_tokens(pl.col("name_tokens")),
+        name_tokens_d=canonical_tokens(pl.col("name_tokens_d")),
+    )
     la, lb = pl.col("name_tokens").list.len(), pl.col("name_tokens_d").list.len()
     pairs = pairs.with_columns(
         name_sim=name_similarity(pairs, "name_tokens", "name_tokens_d").cast(pl.Float32),

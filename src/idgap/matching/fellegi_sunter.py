@@ -126,15 +126,36 @@ def estimate(
     return Weights(mu, window, info)
 
 
-def tf_u(s: MatchSettings, population: int) -> pl.Expr:
-    """The chance that a random account shares the pair's name tokens: the product of their
-    frequencies (inflated for dependence), at least the share of accounts with exactly this
-    name, and never below one account in the population. Reads `log_tf_all`, `log_tf_drop`
-    (the lead's tokens without its rarest one), `n_same_name` and `name_shorter_d`."""
+def tf_u(s: MatchSettings, population: int) -> dict[str, pl.Expr]:
+    """Per comparison with term-frequency levels: the chance that a random OTHER account
+    agrees on the pair's value.
+
+    Identifiers: the other accounts holding the same plate / phone / licence, with a floor
+    (a value held once is not impossible to share). Names: the product of the lead's token
+    frequencies (inflated for dependence; without its rarest token when the account's name is
+    the shorter one), or the share of other accounts with exactly this name if larger, with a
+    floor. Reads `n_<identifier>` (prepared.SHARED), `log_tf_all`, `log_tf_drop`,
+    `n_same_name`, `name_shorter_d` and `lvl_name`."""
+    n = float(population)
+    out = {
+        name: pl.max_horizontal(pl.col(col).fill_null(1.0) - 1.0, pl.lit(floor)) / n
+        for name, col, floor in (
+            ("plate", "n_plate_norm", s.plate_tf_floor),
+            ("phone", "n_phone_norm", s.phone_tf_floor),
+            ("licence", "n_license_norm", s.phone_tf_floor),
+        )
+    }
+    # near plates: so many other accounts are expected at each level, whatever the park's size
+    near = pl.col("lvl_plate").replace_strict(
+        [2, 3, 4], list(s.plate_near_accounts), default=None, return_dtype=pl.Float64
+    )
+    out["plate"] = pl.when(near.is_not_null()).then(near / n).otherwise(out["plate"])
     log_f = pl.when(pl.col("name_shorter_d")).then("log_tf_drop").otherwise("log_tf_all")
     product = log_f.exp() * s.name_tf_dependence
-    same = pl.col("n_same_name").fill_null(0.0) / population
-    return pl.max_horizontal(product, same, pl.lit(1.0 / population)).clip(upper_bound=1.0)
+    others = pl.col("n_same_name").fill_null(0.0) - (pl.col("lvl_name") == 1).cast(pl.Float64)
+    name = pl.max_horizontal(product, others / n, pl.lit(s.name_tf_floor / n))
+    out["name"] = name.clip(upper_bound=1.0)
+    return out
 
 
 def posterior(pairs: pl.DataFrame, s: MatchSettings, population: int) -> pl.DataFrame:

@@ -28,7 +28,7 @@ from idgap.matching.model import Outcome, Reason, Rule
 from idgap.matching.prepared import PreparedIndex
 from idgap.matching.rulesets import DECIDED, MatchContext, chunks
 from idgap.matching.settings import MatchSettings
-from idgap.matching.similarity import fuzzy_similarity
+from idgap.matching.similarity import NICKNAMES, fuzzy_similarity
 
 VERSION = "idgap-3.0"  # 3.0: Fellegi-Sunter probabilities, fuzzy plates, activity, one-to-one
 PLATE_WORDS = {
@@ -116,7 +116,7 @@ def score(
     population: int,
 ) -> pl.DataFrame:
     tf = tf_u(s, population)
-    w = [weights.weight_expr(c, tf if c.tf_levels else None) for c in comps]
+    w = [weights.weight_expr(c, tf.get(c.name) if c.tf_levels else None) for c in comps]
     return posterior(pairs.with_columns(w), s, population)
 
 
@@ -127,24 +127,47 @@ def _groups(scored: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
     window (most trips), else the newest one."""
     hi_name = pl.col("lvl_name").is_between(1, 3)
     sib = pl.col("target") & ((pl.col("lvl_phone") == 1) | (pl.col("lvl_licence") == 1)) & hi_name
-    t = scored.filter("target").with_columns(sib=sib)
-    t = t.with_columns(
-        group=pl.when(pl.col("sib") & (pl.col("sib").sum().over("ci") >= 2))
-        .then(pl.lit(-1, dtype=pl.Int64))
-        .otherwise(pl.col("di").cast(pl.Int64))
-    )
-    t = t.sort(
-        ["ci", "group", "trips_window", "hire_date_d", "probability"],
-        descending=[False, False, True, True, True], nulls_last=True,
+    keep = [
+        "ci",
+        "di",
+        "target",
+        "probability",
+        "probability_noact",
+        "log2_odds",
+        "driver_id_d",
+        "trips_window",
+        "hire_date_d",
+        "lvl_phone",
+        "lvl_licence",
+        "lvl_name",
+    ]
+    t = scored.select(keep).filter("target").with_columns(sib=sib)  # fmt: skip
+    t = t.with_columns(grouped=pl.col("sib") & (pl.col("sib").sum().over("ci") >= 2))
+    cols = dict(
+        p=pl.col("probability"), p_noact=pl.col("probability_noact"), log2_odds="log2_odds",
+        driver="driver_id_d", rep_di="di",
     )  # fmt: skip
-    g = t.group_by(["ci", "group"], maintain_order=True).agg(
-        p=pl.col("probability").sum(),
-        p_noact=pl.col("probability_noact").sum(),
-        log2_odds=pl.col("log2_odds").max(),
-        driver=pl.col("driver_id_d").first(),
-        rep_di=pl.col("di").first(),
-        siblings=pl.col("driver_id_d").slice(1),
+    singles = t.filter(~pl.col("grouped")).select(
+        "ci", **cols, siblings=pl.lit(None, dtype=pl.List(pl.Utf8))
     )
+    together = (
+        t.filter("grouped")
+        .sort(
+            ["ci", "trips_window", "hire_date_d", "probability"],
+            descending=[False, True, True, True],
+            nulls_last=True,
+        )  # fmt: skip
+        .group_by("ci", maintain_order=True)
+        .agg(
+            p=pl.col("probability").sum(),
+            p_noact=pl.col("probability_noact").sum(),
+            log2_odds=pl.col("log2_odds").max(),
+            driver=pl.col("driver_id_d").first(),
+            rep_di=pl.col("di").first(),
+            siblings=pl.col("driver_id_d").slice(1),
+        )
+    )
+    g = pl.concat([singles, together.select(singles.columns)], how="vertical_relaxed")
     return g.sort(["ci", "p", "driver"], descending=[False, True, False])
 
 
@@ -160,6 +183,8 @@ def decide_scored(
     are built only for the pairs shown or linked, not for every blocked pair."""
     per = (
         _groups(scored, s)
+        .group_by("ci", maintain_order=True)
+        .head(2)
         .group_by("ci", maintain_order=True)
         .agg(
             best=pl.col("p").first(),
@@ -178,7 +203,12 @@ def decide_scored(
         best_keyed=(pl.col("lvl_phone") == 1) | (pl.col("lvl_licence") == 1),
         best_name_level=pl.col("lvl_name"),
     )
-    other = scored.filter(~pl.col("target")).group_by("ci").agg(other=pl.col("probability").max())
+    other = (
+        scored.select("ci", "target", "probability")
+        .filter(~pl.col("target"))
+        .group_by("ci")
+        .agg(other=pl.col("probability").max())
+    )
     shown = _shown(scored, comps, s, population, weights)
     out = ci.join(per.drop("di"), on="ci", how="left").join(best_ev, on="ci", how="left")
     out = out.join(other, on="ci", how="left").join(shown, on="ci", how="left")
@@ -288,11 +318,14 @@ def _shown(
     weights: Weights,
 ) -> pl.DataFrame:
     """(ci, shown): the top candidates, most probable first, each with its breakdown."""
-    top = (
-        scored.sort(["ci", "probability", "driver_id_d"], descending=[False, True, False])
+    order = (
+        scored.select("ci", "probability", "driver_id_d")
+        .with_row_index("_r")
+        .sort(["ci", "probability", "driver_id_d"], descending=[False, True, False])
         .group_by("ci", maintain_order=True)
         .head(s.max_candidates)
     )
+    top = scored[order["_r"]]  # only the shown pairs get evidence and breakdowns
     prior = round(math.log2(s.prior_has_driver / population), 2)
     parts = [pl.struct(comparison=pl.lit("prior"), level=pl.lit(""), weight=pl.lit(prior))]
     parts += [
@@ -339,11 +372,12 @@ def one_to_one(decided: pl.DataFrame, usable: pl.DataFrame, s: MatchSettings) ->
 def _one_person(names: list, s: MatchSettings) -> bool:
     """Duplicate leads of one person: each name is (nearly) the first one's or contained in
     it. A shared phone is not enough: families share phones and cars."""
-    first_name = names[0] or []
-    for name in names[1:]:
-        a, b = set(first_name), set(name or [])
+    canon = [[NICKNAMES.get(t, t) for t in (n or [])] for n in names]
+    first_name = canon[0]
+    for name in canon[1:]:
+        a, b = set(first_name), set(name)
         contained = min(len(a), len(b)) >= 2 and (a <= b or b <= a)
-        if not contained and fuzzy_similarity(first_name, name or []) < s.same_person_min_name:
+        if not contained and fuzzy_similarity(first_name, name) < s.same_person_min_name:
             return False
     return True
 

@@ -16,6 +16,7 @@ from idgap.matching.name_keys import index_name_keys
 from idgap.matching.normalize import name_tokens
 from idgap.matching.plates import deletion_keys, skeleton
 
+SHARED = ("plate_norm", "phone_norm", "license_norm")
 NAME_KEY_CAP = 50  # a name key shared by more drivers (JUAN QUISPE) identifies nobody
 
 
@@ -25,6 +26,8 @@ class PreparedIndex:
         self.frame = index.with_row_index("di").with_columns(
             plate_skel=skeleton(pl.col("plate_norm")),
             name_key=name_tokens(pl.col("name_norm")).list.sort().list.join(" "),
+            # accounts sharing each identifier (term frequencies of plates, phones, licences)
+            **{f"n_{c}": pl.len().over(c).cast(pl.Float32) for c in SHARED},
         )
 
     @property

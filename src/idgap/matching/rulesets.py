@@ -21,7 +21,7 @@ from idgap.matching.model import Decision
 from idgap.matching.prepared import PreparedIndex
 from idgap.matching.settings import MatchSettings
 
-CHUNK = 20_000  # candidates per slice: bounds the pair frames (and peak memory)
+CHUNK = 10_000  # candidates per slice: bounds the pair frames (and peak memory)
 INPUTS = ("phone_norm", "license_norm", "plate_norm", "name_norm", "model_norm")
 DECIDED = {
     "ci": pl.UInt32, "outcome": pl.Utf8, "reason_code": pl.Utf8, "driver_id": pl.Utf8,

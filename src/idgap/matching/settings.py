@@ -66,6 +66,11 @@ class MatchSettings:
     u_sample_pairs: int = 8_000  # random (candidate, account) pairs measuring u
     u_prior_weight: float = 2_000.0  # pseudo-pairs of the default u
     name_tf_dependence: float = 4.0  # name tokens are not independent: inflate their product
+    name_tf_floor: float = 0.1  # a name no other account has: as if 0.1 others held it
+    plate_tf_floor: float = 0.25  # the same for a plate, a phone or a licence
+    phone_tf_floor: float = 0.02
+    # other accounts expected with a look-alike plate, one edit away, two edits away
+    plate_near_accounts: tuple[float, float, float] = (0.5, 20.0, 1000.0)
     # idgap: the posterior and the decision
     prior_has_driver: float = 0.9  # P(a lead's driver is in the index) before any evidence
     population_floor: int = 100_000  # the prior never assumes a smaller park than this
@@ -74,7 +79,7 @@ class MatchSettings:
     review_probability: float = 0.01  # below: unmatched (candidates still shown)
     activity_alone_floor: float = 0.5  # without activity, the link must be at least this likely
     strong_name_level: int = 4  # without phone/licence: name level <= fuzzy_mid (or no name)
-    same_person_min_name: float = 0.9  # re-created accounts: two accounts, one identifier
+    same_person_min_name: float = 0.75  # two leads, one account: one person from this similarity
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MatchSettings:

@@ -28,7 +28,35 @@ def ct4_similarity_expr(a: str, b: str) -> pl.Expr:
     return pl.when((ua.list.len() > 0) & (ub.list.len() > 0)).then(sim).otherwise(0.0)
 
 
+# Spanish given-name hypocoristics people register with (CHUCHO for JESUS): compared as the
+# given name, on both sides alike (`canonical_tokens`)
+NICKNAMES = {
+    "PEPE": "JOSE", "CHEMA": "JOSE", "CHUCHO": "JESUS", "PACO": "FRANCISCO",
+    "PANCHO": "FRANCISCO", "PACHO": "FRANCISCO", "NACHO": "IGNACIO", "LUCHO": "LUIS",
+    "MEMO": "GUILLERMO", "BETO": "ALBERTO", "QUIQUE": "ENRIQUE", "RAFA": "RAFAEL",
+    "TONO": "ANTONIO", "TONY": "ANTONIO", "ALEX": "ALEJANDRO", "JUANCHO": "JUAN",
+    "LUPE": "GUADALUPE", "CHARO": "ROSARIO", "CONCHA": "CONCEPCION", "MANOLO": "MANUEL",
+    "LALO": "EDUARDO", "CHELO": "CONSUELO", "PILI": "PILAR", "FER": "FERNANDO",
+    "CARLITOS": "CARLOS", "DANI": "DANIEL", "SANTI": "SANTIAGO", "VICKY": "VICTORIA",
+    "TAVO": "GUSTAVO", "RICHI": "RICARDO", "ROBER": "ROBERTO", "GOYO": "GREGORIO",
+    "NICO": "NICOLAS", "TERE": "TERESA",
+}  # fmt: skip
+
+
+def canonical_tokens(tokens: pl.Expr) -> pl.Expr:
+    """Name tokens with nicknames replaced by the given name they stand for."""
+    return tokens.list.eval(pl.element().replace(NICKNAMES))
+
+
 TYPO_MIN = 0.8  # normalised OSA similarity for two tokens to count as one with a typo
+INITIAL = 0.8  # a one-letter token (an initial, "FLOR AGUILAR G") and a token it starts
+
+
+def token_similarity(a: str, b: str) -> float:
+    """OSA similarity of two tokens; an initial and a token it starts count as INITIAL."""
+    if (len(a) == 1 or len(b) == 1) and a[:1] == b[:1]:
+        return INITIAL
+    return OSA.normalized_similarity(a, b)
 
 
 def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
@@ -47,7 +75,7 @@ def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     exact = short & long_
     best: dict[str, tuple[float, str]] = {}  # short token -> (similarity, long token)
     for tok in sorted(short - exact):
-        options = [(OSA.normalized_similarity(tok, o), o) for o in sorted(long_ - exact)]
+        options = [(token_similarity(tok, o), o) for o in sorted(long_ - exact)]
         good = [(-sim, o) for sim, o in options if sim >= TYPO_MIN]
         if good:
             neg, other = min(good)
@@ -94,7 +122,11 @@ def _typo_bonus(f: pl.DataFrame) -> pl.DataFrame:
     sims = cpdist(
         rows["s"].to_list(), rows["t"].to_list(), scorer=OSA.normalized_similarity, workers=-1
     )
-    rows = rows.with_columns(sim=pl.Series(sims, dtype=pl.Float64)).filter(
+    initial = ((pl.col("s").str.len_chars() == 1) | (pl.col("t").str.len_chars() == 1)) & (
+        pl.col("s").str.slice(0, 1) == pl.col("t").str.slice(0, 1)
+    )
+    rows = rows.with_columns(sim=pl.Series(sims, dtype=pl.Float64))
+    rows = rows.with_columns(sim=pl.when(initial).then(INITIAL).otherwise("sim")).filter(
         pl.col("sim") >= TYPO_MIN
     )
     best_per_short = rows.sort(

@@ -112,6 +112,7 @@ def match_settings(settings: Settings) -> MatchSettings:
         name_threshold=settings.name_similarity_threshold,
         name_gap=settings.name_gap_threshold,
         hire_window=(-settings.hire_window_before_days, settings.hire_window_after_days),
+        target_precision=settings.target_precision,
     )
 
 
