@@ -143,13 +143,10 @@ def _groups(scored: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
     ]
     t = scored.select(keep).filter("target").with_columns(sib=sib)  # fmt: skip
     t = t.with_columns(grouped=pl.col("sib") & (pl.col("sib").sum().over("ci") >= 2))
-    cols = dict(
-        p=pl.col("probability"), p_noact=pl.col("probability_noact"), log2_odds="log2_odds",
-        driver="driver_id_d", rep_di="di",
-    )  # fmt: skip
     singles = t.filter(~pl.col("grouped")).select(
-        "ci", **cols, siblings=pl.lit(None, dtype=pl.List(pl.Utf8))
-    )
+        "ci", p="probability", p_noact="probability_noact", log2_odds="log2_odds",
+        driver="driver_id_d", rep_di="di", siblings=pl.lit(None, dtype=pl.List(pl.Utf8)),
+    )  # fmt: skip
     together = (
         t.filter("grouped")
         .sort(
