@@ -44,12 +44,26 @@ def _engine_kwargs(park: SimpleNamespace) -> dict[str, Any]:
     from idgap.matching.engine import match_candidates
 
     params = inspect.signature(match_candidates).parameters
-    return {"summary_daily": park.summary_daily} if "summary_daily" in params else {}
+    if "summary_daily" in params:
+        return {"summary_daily": park.summary_daily}
+    if "trips" in params:  # matching v3: per-driver daily trips, as recovery.sources builds them
+        from idgap.matching.normalize import parse_date_text
+
+        sd = park.summary_daily
+        day = pl.col("activity_date") if "activity_date" in sd.columns else pl.col("date_file")
+        return {
+            "trips": sd.select(
+                pl.col("driver_id").cast(pl.Utf8),
+                activity_date=parse_date_text(day.cast(pl.Utf8)),
+                trips=pl.col("count_orders_completed").cast(pl.Int64),
+            )
+        }
+    return {}
 
 
-def _prepared(index: pl.DataFrame, ruleset: str) -> pl.DataFrame:
+def _prepared(index: pl.DataFrame, ruleset: str) -> Any:
     try:
-        from idgap.matching.blocking import prepare_index
+        from idgap.matching.prepared import prepare_index
     except ImportError:  # the engine prepares its own keys
         return index
     return prepare_index(index, name_keys=ruleset == "idgap")
