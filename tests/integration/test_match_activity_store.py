@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from idgap.matching.settings import MatchSettings
 from idgap.recovery.job import run_recovery
-from idgap.store.tables import cabinet_leads, identity_unmatched, runs, summary_daily
+from idgap.store.tables import cabinet_leads, match_decisions, runs, summary_daily
 from tests.integration.recovery_support import NOW, SETTINGS, _book, add_drivers, lead_row
 
 FLAGS = {"active_1": "true", "active_5": "true", "active_10": "false", "active_15": "false",
@@ -36,8 +36,8 @@ def test_the_run_stores_its_match_settings_and_flags_meet_summary_daily(engine):
     run_recovery(engine, settings=SETTINGS, now_fn=lambda: NOW)
     with engine.connect() as conn:
         params = conn.execute(sa.select(runs.c.params)).scalar_one()
-        queued = conn.execute(
-            sa.select(identity_unmatched.c.candidates).where(identity_unmatched.c.source_pk == "L7")
+        queued = conn.execute(  # linked or queued: its decision shows the candidates
+            sa.select(match_decisions.c.candidates).where(match_decisions.c.source_pk == "L7")
         ).scalar_one()
     assert MatchSettings.from_dict(params["match_settings"]).target_park_id == SETTINGS.park_id
     best = queued[0] if isinstance(queued, list) else orjson.loads(queued)[0]
