@@ -11,7 +11,7 @@ from typing import Any
 from idgap.web.labels import count
 from idgap.web.render import days_between
 
-# The matcher's evidence values (matching.idgap_rules / ct4) as Spanish sentences: (key, value) -> text
+# The matcher's evidence values (idgap_rules / ct4) as Spanish sentences: (key, value) -> text
 SAME = {
     "phone": "mismo teléfono",
     "license": "misma licencia",
@@ -35,7 +35,6 @@ HANDLED = {
     "name_similarity",
     "park",
     "hire_days_from_lead",
-    "name_contained",
 }
 
 
