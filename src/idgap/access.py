@@ -44,16 +44,34 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(conn: sa.Connection, *, name: str, role: str | Role, now: dt.datetime) -> str:
+def create_token(
+    conn: sa.Connection,
+    *,
+    name: str,
+    role: str | Role,
+    now: dt.datetime,
+    expires_days: int | None = None,
+) -> str:
     """Create a token and return its plaintext - the only time it is ever visible."""
     r = role if isinstance(role, Role) else Role.parse(role)
+    if expires_days is not None and expires_days < 1:
+        raise InputError("--expires-days must be at least 1")
+    expires = None if expires_days is None else now + dt.timedelta(days=expires_days)
     token = PREFIX + secrets.token_urlsafe(32)
     conn.execute(
         api_tokens.insert().values(
-            name=name, role=r.name, token_hash=hash_token(token), prefix=token[:12], created_at=now
+            name=name, role=r.name, token_hash=hash_token(token), prefix=token[:12],
+            created_at=now, expires_at=expires,
         )
-    )
+    )  # fmt: skip
     return token
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
 
 
 def verify_token(conn: sa.Connection, token: str | None, *, now: dt.datetime) -> Principal | None:
@@ -68,9 +86,10 @@ def verify_token(conn: sa.Connection, token: str | None, *, now: dt.datetime) ->
     ).first()
     if row is None or row.revoked_at is not None:
         return None
-    last = row.last_used_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=dt.UTC)
+    expires = as_utc(row.expires_at)
+    if expires is not None and now >= expires:
+        return None
+    last = as_utc(row.last_used_at)
     if last is None or now - last > dt.timedelta(minutes=1):
         conn.execute(api_tokens.update().where(api_tokens.c.id == row.id).values(last_used_at=now))
     return Principal(row.id, row.name, Role[row.role])
@@ -79,7 +98,16 @@ def verify_token(conn: sa.Connection, token: str | None, *, now: dt.datetime) ->
 def list_tokens(conn: sa.Connection) -> list[dict]:
     cols = [
         api_tokens.c[c]
-        for c in ("id", "name", "role", "prefix", "created_at", "last_used_at", "revoked_at")
+        for c in (
+            "id",
+            "name",
+            "role",
+            "prefix",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "revoked_at",
+        )
     ]
     return [dict(r._mapping) for r in conn.execute(sa.select(*cols).order_by(api_tokens.c.id))]
 

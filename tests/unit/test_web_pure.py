@@ -16,7 +16,7 @@ from idgap.web.session import SessionCodec, csrf_matches, login_session, new_ses
 
 def test_session_round_trips_and_rejects_tampering():
     codec = SessionCodec("secret")
-    session = login_session(token_id=3, name="ana", role="operator")
+    session = login_session(token_id=3, name="ana", role="operator", sid="s1")
     raw = codec.dumps(session)
     assert codec.loads(raw) == session
     assert codec.loads(raw[:-2] + ("A" if raw[-2] != "A" else "B") + raw[-1]) is None

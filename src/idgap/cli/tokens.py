@@ -19,12 +19,18 @@ token_app = typer.Typer(help="API tokens (roles viewer < operator < admin).", no
 def create(
     role: Annotated[str, typer.Option(help="viewer, operator or admin.")] = "viewer",
     name: Annotated[str | None, typer.Option(help="Who or what uses it.")] = None,
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", help="Expire after N days (default: never).")
+    ] = None,
 ) -> None:
     """Create a token; it is printed once and stored only as a hash."""
     r = Role.parse(role)
     with state().engine.begin() as conn:
-        token = create_token(conn, name=name or f"{r.name} token", role=r, now=utc_now())
-    console.print(f"[bold]{r.name}[/] token (shown once, keep it safe):")
+        token = create_token(
+            conn, name=name or f"{r.name} token", role=r, now=utc_now(), expires_days=expires_days
+        )
+    until = f", expires in {expires_days} days" if expires_days else ""
+    console.print(f"[bold]{r.name}[/] token (shown once, keep it safe{until}):")
     typer.echo(token)
 
 
@@ -37,7 +43,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if as_json:
         print_json(rows)
         return
-    t = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
+    t = Table("id", "name", "role", "prefix", "created", "last used", "expires", "revoked")
     for r in rows:
         t.add_row(
             *(
@@ -49,6 +55,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     "prefix",
                     "created_at",
                     "last_used_at",
+                    "expires_at",
                     "revoked_at",
                 )
             )

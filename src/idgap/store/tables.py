@@ -440,6 +440,18 @@ api_tokens = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("last_used_at", TS),
     sa.Column("revoked_at", TS),
+    sa.Column("expires_at", TS),  # optional: `idgap token create --expires-days N`
+)
+
+web_sessions = sa.Table(  # one row per web login; logout or the token's end ends it
+    "web_sessions",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("sid_hash", sa.String(64), nullable=False, unique=True),  # sha256 of the cookie's id
+    sa.Column("token_id", sa.Integer(), sa.ForeignKey("api_tokens.id"), nullable=False, index=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("ended_at", TS),
 )
 
 

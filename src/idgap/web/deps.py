@@ -12,10 +12,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from starlette.templating import Jinja2Templates
 
+from idgap.clock import utc_now
 from idgap.config import Settings
 from idgap.errors import Forbidden, IdgapError
 from idgap.security.throttle import FailureThrottle
-from idgap.store.tables import api_tokens
+from idgap.sessions import session_owner
 from idgap.web.session import (
     SESSION_COOKIE,
     SessionCodec,
@@ -95,22 +96,17 @@ def flash(request: Request, message: str, kind: str = "info") -> None:
     set_session(request, get_session(request).with_flash(message, kind))
 
 
-def _token_still_active(engine: sa.Engine, token_id: int) -> bool:
-    query = sa.select(api_tokens.c.revoked_at).where(api_tokens.c.id == token_id)
-    with engine.connect() as conn:
-        row = conn.execute(query).first()
-    return row is not None and row.revoked_at is None
-
-
 def current_user(request: Request) -> WebUser:
+    """The user of a live server-side session; anything else goes to the login page."""
     session = get_session(request)
     if not session.authenticated:
         raise LoginRequired
-    assert session.token_id is not None and session.role is not None
-    if not _token_still_active(web_state(request).engine, session.token_id):
+    with web_state(request).engine.connect() as conn:
+        owner = session_owner(conn, session.sid, now=utc_now())
+    if owner is None or owner.token_id != session.token_id:
         set_session(request, None)
         raise LoginRequired
-    return WebUser(token_id=session.token_id, name=session.name or "", role=session.role)
+    return WebUser(token_id=owner.token_id, name=owner.name, role=owner.role)
 
 
 def require(role: str) -> Callable[..., WebUser]:

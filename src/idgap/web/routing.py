@@ -75,7 +75,7 @@ def _write_session_cookie(request: Request, response: Response) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/")
         return
     codec = web_state(request).codec
-    secure = request.url.scheme == "https"
+    secure = web_state(request).settings.cookie_secure or request.url.scheme == "https"
     value = codec.dumps(request.state.web_session)
     response.set_cookie(SESSION_COOKIE, value, **cookie_kwargs(secure=secure))
 

@@ -2,8 +2,8 @@
 
 The cookie is signed (itsdangerous) with `settings.secret_key`, or with a random per-process key
 when none is configured (sessions then end when the server restarts). It never carries the
-token itself, only its id, name and role; the id is re-checked on every request so a revoked
-token logs its sessions out.
+token itself, only its id, name, role and the id of a server-side session (idgap.sessions),
+which is checked on every request: logout, a revoked or an expired token end it.
 """
 
 from __future__ import annotations
@@ -47,10 +47,11 @@ class WebSession:
     role: str | None = None
     flash: str | None = None
     flash_kind: str = "info"
+    sid: str | None = None  # the server-side session (idgap.sessions); logout ends it
 
     @property
     def authenticated(self) -> bool:
-        return self.token_id is not None and self.role is not None
+        return self.token_id is not None and self.role is not None and self.sid is not None
 
     def with_flash(self, message: str, kind: str = "info") -> WebSession:
         return replace(self, flash=message, flash_kind=kind)
@@ -63,9 +64,11 @@ def new_session() -> WebSession:
     return WebSession(csrf=secrets.token_urlsafe(24))
 
 
-def login_session(*, token_id: int, name: str, role: str) -> WebSession:
+def login_session(*, token_id: int, name: str, role: str, sid: str) -> WebSession:
     """A fresh CSRF token at login, so a token planted before login is worthless after it."""
-    return WebSession(csrf=secrets.token_urlsafe(24), token_id=token_id, name=name, role=role)
+    return WebSession(
+        csrf=secrets.token_urlsafe(24), token_id=token_id, name=name, role=role, sid=sid
+    )
 
 
 class SessionCodec:

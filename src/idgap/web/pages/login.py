@@ -10,9 +10,10 @@ from fastapi.responses import RedirectResponse
 from idgap.access import verify_token
 from idgap.clock import utc_now
 from idgap.security.throttle import client_of
+from idgap.sessions import end_session, open_session
 from idgap.web.deps import Csrf, get_session, page_context, set_session, web_state
 from idgap.web.routing import WebRoute
-from idgap.web.session import login_session, role_name
+from idgap.web.session import SESSION_MAX_AGE_S, login_session, role_name
 
 router = APIRouter(route_class=WebRoute)
 
@@ -49,16 +50,24 @@ def login_submit(
     state.login_throttle.check(
         client, "Demasiados intentos fallidos de acceso. Espere un momento y vuelva a intentarlo."
     )
-    principal = None
+    principal, sid = None, None
     if token.strip():
         with state.engine.begin() as conn:
-            principal = verify_token(conn, token.strip(), now=utc_now())
-    if principal is None:
+            now = utc_now()
+            principal = verify_token(conn, token.strip(), now=now)
+            if principal is not None:
+                sid = open_session(
+                    conn, token_id=principal.token_id, now=now, max_age_s=SESSION_MAX_AGE_S
+                )
+    if principal is None or sid is None:
         state.login_throttle.failed(client, f"token {token.strip()[:8]!r}...")
         error = "Token no válido, caducado o revocado."
         return _login_page(request, next_url=safe_next(next), error=error, status=401)
     session = login_session(
-        token_id=int(principal.token_id), name=principal.name, role=role_name(principal.role)
+        token_id=int(principal.token_id),
+        name=principal.name,
+        role=role_name(principal.role),
+        sid=sid,
     )
     set_session(request, session)
     return RedirectResponse(safe_next(next), status_code=303)
@@ -66,5 +75,8 @@ def login_submit(
 
 @router.post("/logout")
 def logout(request: Request, _csrf: Csrf) -> Response:
+    """Ends the server-side session: the old cookie, replayed, leads to the login page."""
+    with web_state(request).engine.begin() as conn:
+        end_session(conn, get_session(request).sid, now=utc_now())
     set_session(request, None)
     return RedirectResponse("/login", status_code=303)
