@@ -59,6 +59,8 @@ def test_diagnose_reports_gap_job_reasons_integrity_and_advice(engine):
     assert rep["integrity"] == {
         "lead_links_without_driver_link": 1, "persons_with_lead_links_without_origin": 1,
         "lead_links_to_unknown_leads": 1, "unknown_lead_ids": ["GHOST-LEAD"],
+        "origins_not_among_links": 0, "origins_contradicting_rule": 0,
+        "inconsistent_origin_sample": [],
     }  # fmt: skip
     assert rep["links"]["lead_links_total"] == 4 and rep["links"]["origins_total"] == 3
     assert rep["links"]["lead_links_24h"] == 4  # the builder links at NOW

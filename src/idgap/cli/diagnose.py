@@ -127,6 +127,8 @@ def links_panel(report: dict[str, Any]) -> Panel:
         ("lead_links_without_driver_link", "lead links without driver link"),
         ("persons_with_lead_links_without_origin", "persons with lead links without origin"),
         ("lead_links_to_unknown_leads", "lead links to unknown leads"),
+        ("origins_not_among_links", "origins not among the person's links"),
+        ("origins_contradicting_rule", "origins contradicting the origin rule"),
     ):
         n = integ[key]
         lines.append(

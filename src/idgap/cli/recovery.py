@@ -85,7 +85,7 @@ def backfill_origins(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, write nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Create the origin of every person that has links but none (legacy data)."""
+    """Create missing origins and repair inconsistent ones by the origin rule (legacy data)."""
     data = run_backfill_origins(state().engine, settings=state().settings, dry_run=dry_run)
     if as_json:
         print_json(data)
@@ -93,7 +93,10 @@ def backfill_origins(
     verb = "would create" if dry_run else "created"
     console.print(
         f"{verb} {data['origins_created']:,} origins for "
-        f"{data['persons_without_origin']:,} persons without one"
+        f"{data['persons_without_origin']:,} persons without one; repaired "
+        f"{data['origins_repaired']:,} inconsistent origins "
+        f"({data['origins_not_among_links']:,} not among the person's links, "
+        f"{data['origins_contradicting_rule']:,} against the origin rule)"
     )
     if data["links_to_unknown_leads"]:
         console.print(

@@ -17,6 +17,7 @@ from idgap.gaps.health import JOB_KINDS, freshness, review_backlog, system_statu
 from idgap.gaps.query import ensure_current_ages, money
 from idgap.gaps.read import as_utc, gap_summary, matched_since
 from idgap.gaps.rules import DRIVERS, LEADS
+from idgap.identity.consistency import audit_origins
 from idgap.store.tables import (
     cabinet_leads,
     identity_links,
@@ -184,7 +185,11 @@ def integrity(conn: sa.Connection) -> dict[str, Any]:
         .scalars()
         .all()
     )
+    audit = audit_origins(conn)
     return {
+        "origins_not_among_links": len(audit.not_among_links),
+        "origins_contradicting_rule": len(audit.contradicting_rule),
+        "inconsistent_origin_sample": audit.to_repair[:UNKNOWN_SAMPLE],
         "lead_links_without_driver_link": _count(
             conn, sa.select(sa.func.count()).where(lead_link, ~has_driver)
         ),
@@ -243,6 +248,13 @@ def recommendations(report: dict[str, Any], *, settings: Settings) -> list[dict[
             f"{integ['persons_with_lead_links_without_origin']:,} persons with lead "
             "links have no origin: run `idgap backfill-origins` (the recovery job also does it).",
             n=integ["persons_with_lead_links_without_origin"],
+        )
+    if integ["origins_not_among_links"] or integ["origins_contradicting_rule"]:
+        add(
+            "warning",
+            f"{integ['origins_not_among_links']:,} origins name a record not linked to their "
+            f"person and {integ['origins_contradicting_rule']:,} contradict the origin rule "
+            "(legacy data): run `idgap backfill-origins` to repair them by the rule.",
         )
     if integ["lead_links_without_driver_link"]:
         add(

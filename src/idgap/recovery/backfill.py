@@ -1,7 +1,9 @@
-"""`idgap backfill-origins`: origins for persons that have links but none (legacy data).
+"""`idgap backfill-origins`: origins for persons that have links but none, and repairs of
+legacy origins that are inconsistent (not among the person's links, or against the rule).
 
 The reference needed a one-off script for its 536 lead links without origin (REF §6.3);
-here it is the same origin rule as everywhere, under the job lock, with a run row.
+here it is the same origin rule as everywhere, under the job lock, with a run row; every
+change is a row of the origin history carrying the old value.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from idgap.clock import utc_now
 from idgap.config import Settings
 from idgap.identity.changes import ChangeSet
+from idgap.identity.consistency import audit_origins
 from idgap.recovery.job import finish_run, persons_without_origin, start_run
 from idgap.recovery.lock import recovery_lock
 from idgap.source_tables import SourceTable
@@ -56,9 +59,11 @@ def run_backfill_origins(
         try:
             with engine.begin() as conn:
                 now = now_fn()
-                people = persons_without_origin(conn)
+                missing = persons_without_origin(conn)
+                audit = audit_origins(conn)
+                people = sorted(set(missing) | set(audit.to_repair))
                 changes = ChangeSet(conn, by="backfill-origins", now=now, run_id=run_id,
-                                    reason="backfill of links without origin")  # fmt: skip
+                                    reason="backfill by the origin rule (missing or inconsistent origin)")  # fmt: skip  # noqa: E501
                 changes.touch_persons(people)
                 done = changes.finish(settings)
                 unknown = unknown_lead_links(conn)
@@ -68,8 +73,11 @@ def run_backfill_origins(
             finish_run(engine, run_id, now=now_fn(), stats={}, error=f"{type(exc).__name__}: {exc}")
             raise
         stats = {
-            "persons_without_origin": len(people),
+            "persons_without_origin": len(missing),
+            "origins_not_among_links": len(audit.not_among_links),
+            "origins_contradicting_rule": len(audit.contradicting_rule),
             "origins_created": done.origins_created,
+            "origins_repaired": done.origins_updated,
             "leads_refreshed": done.leads_refreshed,
             "links_to_unknown_leads": len(unknown),
             "elapsed": round(time.perf_counter() - started, 2),
