@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     run_stale_after_s: int = Field(
         600, ge=10, description="A running run without heartbeat for this long is interrupted."
     )
+    run_heartbeat_s: float = Field(
+        15.0, gt=0, description="Seconds between heartbeats of a live run (well under stale)."
+    )
 
     def pool(self) -> dict[str, float]:
         """Connection-pool sizing for `store.db.make_engine` (servers bound their connections)."""

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from idgap.config import Settings
 from idgap.intake.service import import_path
+from idgap.recovery.heartbeat import mark_stale_runs
 from idgap.store.db import make_engine
 from idgap.store.tables import identity_links, identity_origin, runs
 from idgap.synth import generate_park, write_park
@@ -73,6 +74,13 @@ def test_kill_9_mid_run_then_rerun(tmp_path):
                 sa.select(lk.c.source_table, lk.c.source_pk, lk.c.person_key)
             ).all()
         }
+    with engine.begin() as conn:  # a status read once the dead run's heartbeat is stale
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=601)
+        was = conn.execute(sa.select(runs.c.status).where(runs.c.kind == "recover")).scalar_one()
+        marked = mark_stale_runs(conn, now=later, stale_after_s=600)
+        assert marked == (1 if was == "running" else 0)
+        now_is = conn.execute(sa.select(runs.c.status).where(runs.c.kind == "recover")).scalar_one()
+        assert now_is in ("interrupted", "completed")
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     with engine.connect() as conn:

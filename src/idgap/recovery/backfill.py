@@ -19,6 +19,7 @@ from idgap.clock import utc_now
 from idgap.config import Settings
 from idgap.identity.changes import ChangeSet
 from idgap.identity.consistency import audit_origins
+from idgap.recovery.heartbeat import Heartbeat
 from idgap.recovery.job import finish_run, persons_without_origin, start_run
 from idgap.recovery.lock import recovery_lock
 from idgap.source_tables import SourceTable
@@ -57,7 +58,10 @@ def run_backfill_origins(
                     params={},
                 )  # fmt: skip
         try:
-            with engine.begin() as conn:
+            with (
+                Heartbeat(engine, run_id, interval_s=settings.run_heartbeat_s),
+                engine.begin() as conn,
+            ):
                 now = now_fn()
                 missing = persons_without_origin(conn)
                 audit = audit_origins(conn)

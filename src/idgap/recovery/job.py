@@ -31,6 +31,7 @@ from idgap.identity.writer import WRITTEN_TABLES, WriteStats, apply_decisions
 from idgap.matching.engine import RULESETS, match_candidates
 from idgap.matching.prepared import prepare_index
 from idgap.matching.settings import MatchSettings
+from idgap.recovery.heartbeat import Heartbeat
 from idgap.recovery.index_store import load_driver_index
 from idgap.recovery.lock import LOCKED_KINDS, recovery_lock
 from idgap.recovery.repair import RepairStats, link_migrations, repair_driver_links
@@ -182,7 +183,9 @@ def run_recovery(
             if on_start:  # the run row is committed: callers may now report its id
                 on_start(report.run_id)
         try:
-            _run(engine, report, settings=settings, now_fn=now_fn, limit=limit, progress=progress)
+            with Heartbeat(engine, report.run_id, interval_s=settings.run_heartbeat_s):
+                _run(engine, report, settings=settings, now_fn=now_fn, limit=limit,
+                     progress=progress)  # fmt: skip
         except Exception as exc:
             report.elapsed_seconds = round(time.perf_counter() - started, 2)
             error = f"{type(exc).__name__}: {exc}"[:500]

@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 from idgap.clock import utc_now
 from idgap.config import Settings
 from idgap.errors import Forbidden, IdgapError
+from idgap.recovery.heartbeat import mark_stale_runs
 from idgap.security.throttle import FailureThrottle
 from idgap.sessions import session_owner
 from idgap.web.session import (
@@ -139,9 +140,20 @@ def verify_csrf(request: Request, submitted: object) -> None:
 def connection(
     request: Request, _user: Annotated[WebUser, Depends(current_user)]
 ) -> Iterator[sa.Connection]:
-    """A read connection for one page, opened only once the user is known (never two at once)."""
+    """The page's connection, opened only once the user is known (never two at once).
+
+    Pages read; the one write a page may make is marking dead runs interrupted
+    (`stale_runs`), committed when the page succeeded.
+    """
     with web_state(request).engine.connect() as conn:
         yield conn
+        conn.commit()
+
+
+def stale_runs(request: Request, conn: sa.Connection) -> None:
+    """Mark runs without a recent heartbeat interrupted before a page shows run status."""
+    limit = web_state(request).settings.run_stale_after_s
+    mark_stale_runs(conn, now=utc_now(), stale_after_s=limit)
 
 
 Viewer = Annotated[WebUser, Depends(require("viewer"))]

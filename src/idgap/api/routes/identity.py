@@ -163,6 +163,7 @@ def dismiss(unmatched_id: Id, body: DismissIn, conn: Conn, who: Operator) -> Mes
 def runs(
     conn: Conn,
     _: Viewer,
+    settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
     status_: Annotated[
@@ -170,12 +171,15 @@ def runs(
     ] = None,
     kind: Literal["import", "match", "recover", "backfill_origins"] | None = None,
 ) -> dict[str, Any]:
-    return list_runs(conn, kind=kind, status=status_, limit=limit, offset=offset)
+    return list_runs(
+        conn, kind=kind, status=status_, limit=limit, offset=offset,
+        stale_after_s=settings.run_stale_after_s,
+    )  # fmt: skip
 
 
 @router.get("/runs/{run_id}", response_model=Run)
-def run(run_id: Id, conn: Conn, _: Viewer) -> dict[str, Any]:
-    return get_run(conn, run_id)
+def run(run_id: Id, conn: Conn, _: Viewer, settings: AppSettings) -> dict[str, Any]:
+    return get_run(conn, run_id, stale_after_s=settings.run_stale_after_s)
 
 
 @router.post("/run", response_model=RunStarted, status_code=status.HTTP_202_ACCEPTED)

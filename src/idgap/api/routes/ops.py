@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from idgap.api.deps import Conn, Viewer
+from idgap.api.deps import AppSettings, Conn, Viewer
 from idgap.api.schemas import (
     AlertsResponse,
     DataHealth,
@@ -19,6 +19,7 @@ from idgap.clock import utc_now
 from idgap.gaps.alerts import gap_alerts
 from idgap.gaps.health import data_health
 from idgap.gaps.read import gap_items, gap_summary, recovery_status
+from idgap.recovery.heartbeat import mark_stale_runs
 
 router = APIRouter(prefix="/ops", tags=["gaps"])
 
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/ops", tags=["gaps"])
 def identity_gaps(
     conn: Conn,
     _: Viewer,
+    settings: AppSettings,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     risk_level: RiskLevel | None = None,
@@ -48,6 +50,7 @@ def identity_gaps(
     }
     summary = gap_summary(conn, filters=filters, today=now.date())
     page_data = gap_items(conn, filters=filters, page=page, page_size=page_size)
+    mark_stale_runs(conn, now=now, stale_after_s=settings.run_stale_after_s)
     job = recovery_status(conn, now=now)
     t = summary["totals"]
     totals = {
@@ -68,6 +71,8 @@ def alerts(conn: Conn, _: Viewer) -> dict[str, Any]:
 
 
 @router.get("/data-health", response_model=DataHealth)
-def health(conn: Conn, _: Viewer) -> dict[str, Any]:
+def health(conn: Conn, _: Viewer, settings: AppSettings) -> dict[str, Any]:
     """System health (REF §5.4), watching the recovery job's own runs."""
-    return data_health(conn, now=utc_now())
+    now = utc_now()
+    mark_stale_runs(conn, now=now, stale_after_s=settings.run_stale_after_s)
+    return data_health(conn, now=now)

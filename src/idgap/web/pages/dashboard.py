@@ -14,7 +14,7 @@ from idgap.gaps.rules import GAP_REASONS, RISK_LEVELS
 from idgap.views.dashboard import DashboardQuery, dashboard_view
 from idgap.web import labels
 from idgap.web.chart import money_svg, points_from_rows, trend_svg
-from idgap.web.deps import MAX_PAGE, Conn, Viewer, render_page, web_state
+from idgap.web.deps import MAX_PAGE, Conn, Viewer, render_page, stale_runs, web_state
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -128,6 +128,7 @@ def dashboard(
 ) -> Response:
     filters = parse_filters(gap_reason, risk_level, date_from, date_to, q)
     query = DashboardQuery(filters=filters, sort=_sort(sort), page=page)
+    stale_runs(request, conn)
     view = dashboard_view(conn, query=query, now=utc_now())
     points = points_from_rows(view["trend"]["items"])
     params = {

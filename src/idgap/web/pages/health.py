@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from idgap.clock import utc_now
 from idgap.views.health import health_view
-from idgap.web.deps import Conn, Viewer, render_page, web_state
+from idgap.web.deps import Conn, Viewer, render_page, stale_runs, web_state
 from idgap.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
@@ -15,5 +15,6 @@ router = APIRouter(route_class=WebRoute)
 @router.get("/salud", name="web_health")
 @router.get("/salud.json")
 def health(request: Request, user: Viewer, conn: Conn) -> Response:
+    stale_runs(request, conn)
     view = health_view(conn, now=utc_now(), settings=web_state(request).settings)
     return render_page(request, user, "health.html", view=view, active="health")

@@ -19,6 +19,7 @@ from idgap.web.deps import (
     Viewer,
     flash,
     render_page,
+    stale_runs,
     web_state,
 )
 from idgap.web.routing import WebRoute
@@ -35,6 +36,7 @@ def runs(
     kind: str = "",
     page: int = Query(1, ge=1, le=MAX_PAGE),
 ) -> Response:
+    stale_runs(request, conn)
     view = runs_view(conn, kind=kind or None, page=page)
     return render_page(request, user, "runs.html", view=view, active="runs")
 
@@ -44,6 +46,7 @@ def runs(
 def run_detail(
     request: Request, run_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: Viewer, conn: Conn
 ) -> Response:
+    stale_runs(request, conn)
     view = run_view(conn, run_id)
     return render_page(request, user, "run.html", view=view, active="runs", run=view)
 
