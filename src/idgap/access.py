@@ -95,20 +95,14 @@ def verify_token(conn: sa.Connection, token: str | None, *, now: dt.datetime) ->
     return Principal(row.id, row.name, Role[row.role])
 
 
+# what a listing shows of a token: never its hash
+TOKEN_FIELDS = (
+    "id", "name", "role", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at",
+)  # fmt: skip
+
+
 def list_tokens(conn: sa.Connection) -> list[dict]:
-    cols = [
-        api_tokens.c[c]
-        for c in (
-            "id",
-            "name",
-            "role",
-            "prefix",
-            "created_at",
-            "last_used_at",
-            "expires_at",
-            "revoked_at",
-        )
-    ]
+    cols = [api_tokens.c[c] for c in TOKEN_FIELDS]
     return [dict(r._mapping) for r in conn.execute(sa.select(*cols).order_by(api_tokens.c.id))]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from idgap.access import Role, create_token, list_tokens, revoke_token
+from idgap.access import TOKEN_FIELDS, Role, create_token, list_tokens, revoke_token
 from idgap.cli.common import console, one_line_errors, print_json, state
 from idgap.clock import utc_now
 
@@ -45,21 +45,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         return
     t = Table("id", "name", "role", "prefix", "created", "last used", "expires", "revoked")
     for r in rows:
-        t.add_row(
-            *(
-                str(r[k] or "")
-                for k in (
-                    "id",
-                    "name",
-                    "role",
-                    "prefix",
-                    "created_at",
-                    "last_used_at",
-                    "expires_at",
-                    "revoked_at",
-                )
-            )
-        )
+        t.add_row(*(str(r[k] or "") for k in TOKEN_FIELDS))
     console.print(t)
 
 
