@@ -15,8 +15,11 @@ from idgap.store.tables import runs
 from tests.e2e.web_support import Seeded, add_tokens, make_app
 from tests.integration.web_store import logged_in
 
-NOW = dt.datetime.now(dt.UTC)
-STALE_S = 60
+STALE_S = 600
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)  # at the test's own time: a loaded machine imports early
 
 
 def _run_row(engine: sa.Engine, *, heartbeat: dt.datetime, kind: str = "recover") -> int:
@@ -37,14 +40,15 @@ def _status(engine: sa.Engine, run_id: int) -> str:
 
 
 def test_a_live_run_beats_until_its_block_ends(engine):
-    run_id = _run_row(engine, heartbeat=NOW - dt.timedelta(hours=1))
+    started = _now()
+    run_id = _run_row(engine, heartbeat=started - dt.timedelta(hours=1))
     with Heartbeat(engine, run_id, interval_s=0.05):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with engine.connect() as conn:
                 beat = conn.execute(sa.select(runs.c.heartbeat_at).where(runs.c.id == run_id))
                 last = beat.scalar_one()
-            if (last.replace(tzinfo=dt.UTC) if last.tzinfo is None else last) > NOW:
+            if (last.replace(tzinfo=dt.UTC) if last.tzinfo is None else last) > started:
                 break
             time.sleep(0.05)
         else:
@@ -58,9 +62,10 @@ def test_a_stale_run_is_interrupted_by_the_next_status_read(engine):
     seeded = Seeded(settings=settings, engine=engine)
     add_tokens(seeded)
     app = make_app(seeded)
-    dead = _run_row(engine, heartbeat=NOW - dt.timedelta(seconds=3 * STALE_S))
-    alive = _run_row(engine, heartbeat=NOW)
-    imported = _run_row(engine, heartbeat=NOW - dt.timedelta(hours=5), kind="import")
+    now = _now()
+    dead = _run_row(engine, heartbeat=now - dt.timedelta(seconds=3 * STALE_S))
+    alive = _run_row(engine, heartbeat=now)
+    imported = _run_row(engine, heartbeat=now - dt.timedelta(hours=5), kind="import")
     api = TestClient(app, headers={"Authorization": f"Bearer {seeded.tokens['viewer']}"})
     body = api.get(f"/api/v1/identity/runs/{dead}").json()
     assert body["status"] == "interrupted" and "heartbeat" in body["error"]
@@ -72,7 +77,7 @@ def test_the_runs_page_says_interrupted_and_offers_a_new_run(engine):
     settings = Settings(database_url=str(engine.url), run_stale_after_s=STALE_S)
     seeded = Seeded(settings=settings, engine=engine)
     add_tokens(seeded)
-    dead = _run_row(engine, heartbeat=NOW - dt.timedelta(seconds=3 * STALE_S))
+    dead = _run_row(engine, heartbeat=_now() - dt.timedelta(seconds=3 * STALE_S))
     page = logged_in(make_app(seeded), seeded, "operator").get("/ejecuciones").text
     assert "Interrumpida" in page
     button = page[page.index('id="run-now"') - 80 : page.index('id="run-now"') + 200]
