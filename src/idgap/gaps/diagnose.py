@@ -252,9 +252,12 @@ def recommendations(report: dict[str, Any], *, settings: Settings) -> list[dict[
     if integ["origins_not_among_links"] or integ["origins_contradicting_rule"]:
         add(
             "warning",
+            "inconsistent_origins",
             f"{integ['origins_not_among_links']:,} origins name a record not linked to their "
             f"person and {integ['origins_contradicting_rule']:,} contradict the origin rule "
             "(legacy data): run `idgap backfill-origins` to repair them by the rule.",
+            n=integ["origins_not_among_links"],
+            contradicting=integ["origins_contradicting_rule"],
         )
     if integ["lead_links_without_driver_link"]:
         add(

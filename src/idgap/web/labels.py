@@ -276,6 +276,8 @@ RECOMMENDATION = {
     "(idgap serve o cron) y ejecútelo.",
     "persons_with_lead_links_without_origin": "{n_person} con leads vinculados sin origen: "
     "ejecute idgap backfill-origins (el recovery también lo hace).",
+    "inconsistent_origins": "{n} orígenes apuntan a un registro no vinculado a su persona y "
+    "{contradicting} contradicen la regla de origen: ejecute idgap backfill-origins.",
     "lead_links_without_driver_link": "{n_link} de lead sin vínculo de conductor (no se "
     "cuentan sus viajes): ejecute el recovery para repararlos.",
     "lead_links_to_unknown_leads": "{n_link} a leads que no están en Cabinet (p. ej. "
