@@ -26,10 +26,6 @@ PG_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-# ~8 people share 2 cores: a property test's timing says nothing about the code under test
-hypothesis_settings.register_profile("shared-machine", deadline=None)
-hypothesis_settings.load_profile("shared-machine")
-
 
 def _pg_unreachable_reason() -> str | None:
     try:

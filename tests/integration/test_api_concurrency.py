@@ -49,10 +49,13 @@ def test_a_burst_of_bogus_tokens_is_refused_fast_while_a_valid_caller_works(api)
         elapsed = time.perf_counter() - started
         valid_code = valid.result()
         pool.shutdown()
+    # the old defect: each request held two pool connections, the burst exhausted the pool and
+    # requests answered 500 once the pool timeout passed. All 401 and a served valid caller is
+    # the guarantee; the speed itself is a bench figure (a loaded machine must not fail this).
     assert codes == [401] * BOGUS
-    print(f"{BOGUS} bogus-token requests on {api.engine.dialect.name}: {elapsed:.2f} s")
-    assert elapsed < 2.0, f"{BOGUS} bogus-token requests took {elapsed:.2f} s"
     assert valid_code == 200
+    print(f"{BOGUS} bogus-token requests on {api.engine.dialect.name}: {elapsed:.2f} s")
+    assert elapsed < Settings().db_pool_timeout_s, "a request waited out the pool timeout"
 
 
 def test_the_pool_is_sized_from_settings(engine, tmp_path):
