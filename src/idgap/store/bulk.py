@@ -1,31 +1,156 @@
-"""Bulk reads and writes of Polars frames inside the caller's transaction.
+"""Polars frames in and out of the store, in bulk, inside the caller's transaction.
 
-SQLite: one compiled INSERT (SQLAlchemy generates the SQL) run with the driver's
-`executemany` over column tuples, values pre-converted in Polars to what SQLAlchemy's SQLite
-types would store. PostgreSQL: `COPY ... FROM STDIN (FORMAT csv)` through psycopg, the
-statement composed with `psycopg.sql.Identifier`, the CSV written by Polars. Updates stage the
-changed rows in a temporary table and run one `UPDATE ... FROM` (both backends).
+The one place that owns the frame <-> store path on both backends (every caller passes its
+own `sa.Connection`; nothing here commits it):
+
+- Reads (`read_frame`): PostgreSQL `COPY (SELECT ...) TO STDOUT` on the caller's connection
+  (parameters bound client-side by psycopg) parsed by Polars; SQLite through the caller's own
+  cursor, without SQLAlchemy's per-row result processing. Both see the caller's uncommitted
+  writes.
+- Writes: `stage_frames` puts frames into stage tables, then one set-based statement per
+  target merges each: `INSERT ... SELECT`, `UPDATE ... FROM`, `INSERT ... ON CONFLICT DO
+  UPDATE` (`Staged.insert/update/upsert`, or `Staged.table` for your own statement).
+  PostgreSQL: a stage is a TEMP table (ON COMMIT DROP) filled by `COPY ... FROM STDIN` on the
+  caller's connection; a plain insert COPYs straight into the target.
+  SQLite file, from ADBC_FROM_ROWS rows: the frames go as Arrow through ADBC into
+  `idgap_stage_<pid>_<hex>` tables, committed by a child process (`store.adbc_worker`: the
+  ADBC driver's own SQLite copy must not share a process with pysqlite) BEFORE the caller's
+  transaction writes anything (one writer at a time: once the caller holds the write lock no
+  other connection can stage). The merges and the drop of the stage tables happen in the
+  caller's transaction, so the target write is atomic; a kill leaves at most unused stage
+  tables, which the next staging drops (their process is gone).
+  Smaller frames, frames staged inside an open SQLite write transaction, and in-memory
+  SQLite go through the driver's `executemany` (same result, no child process).
 Per-row SQLAlchemy parameter processing is what made a 1M-row import slow; none happens here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 CHUNK = 50_000
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"  # SQLAlchemy's SQLite DATETIME storage format
+STAGE_PREFIX = "idgap_stage_"
+ADBC_FROM_ROWS = 20_000  # below this, a child process costs more than it saves
+_TEMP = f"{STAGE_PREFIX}t_"  # TEMP stage tables: gone with the transaction or the session
+_exited_stages: set[str] = set()  # this process's ADBC stages whose transaction is over
+
+
+# --- reads -----------------------------------------------------------------------------------
 
 
 def read_frame(conn: sa.Connection, stmt: sa.Select, schema: Mapping[str, Any]) -> pl.DataFrame:
-    """Run a SELECT and return its rows as a frame with `schema` (names in select order)."""
-    result = conn.execute(stmt)
-    parts = [pl.DataFrame(rows, schema=schema, orient="row") for rows in result.partitions(CHUNK)]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    """Run a SELECT and return its rows as a frame with `schema` (names in select order).
+
+    Supported column types: text, integers, floats, booleans and dates (parameters: plain
+    values). Reads see the caller's own uncommitted writes on both backends.
+    """
+    names = list(schema)
+    if conn.dialect.name == "postgresql":
+        df = _read_postgresql(conn, stmt, names)
+    else:
+        df = _read_cursor(conn, stmt, names)
+    return conform(df, schema)
+
+
+def conform(df: pl.DataFrame, schema: Mapping[str, Any]) -> pl.DataFrame:
+    """Cast text/int columns as read from either backend to the wanted dtypes."""
+    exprs = []
+    for name, want in schema.items():
+        have = df.schema[name]
+        col = pl.col(name)
+        if have == want:
+            exprs.append(col)
+        elif want == pl.Date and have in (pl.Utf8, pl.Null):
+            exprs.append(col.cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d"))
+        elif want == pl.Boolean and have in (pl.Utf8, pl.Null):
+            exprs.append(col.cast(pl.Utf8).is_in(["t", "true", "1"]).and_(col.is_not_null()))
+        else:
+            exprs.append(col.cast(want))
+    return df.select(exprs)
+
+
+def _compiled(conn: sa.Connection, stmt: sa.Select) -> sa.sql.compiler.SQLCompiler:
+    return stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+
+
+def _read_postgresql(conn: sa.Connection, stmt: sa.Select, names: list[str]) -> pl.DataFrame:
+    from psycopg import sql
+
+    compiled = _compiled(conn, stmt)
+    copy = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(str(compiled)))  # type: ignore[arg-type]
+    buf = io.BytesIO()
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(copy, compiled.params) as out:  # type: ignore[union-attr]
+        for block in out:
+            buf.write(block)
+    if buf.tell() == 0:
+        return pl.DataFrame(schema={n: pl.Utf8 for n in names})
+    # unquoted empty = NULL, "" = empty text: Polars reads exactly that
+    return pl.read_csv(buf.getvalue(), has_header=False, new_columns=names, infer_schema=False)
+
+
+def _read_cursor(conn: sa.Connection, stmt: sa.Select, names: list[str]) -> pl.DataFrame:
+    compiled = _compiled(conn, stmt)
+    params = [_sqlite_value(compiled.params[p]) for p in compiled.positiontup or ()]
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(str(compiled), params)
+        parts = []
+        while rows := cur.fetchmany(CHUNK):
+            parts.append(pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None))
+    finally:
+        cur.close()
+    if not parts:
+        return pl.DataFrame(schema={n: pl.Utf8 for n in names})
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return (
+            value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            if value.tzinfo
+            else (value.strftime("%Y-%m-%d %H:%M:%S.%f"))
+        )
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# --- ADBC on SQLite ------------------------------------------------------------------------
+
+
+def _adbc_path(conn: sa.Connection) -> str | None:
+    """The SQLite file ADBC can open beside the caller's connection, else None."""
+    if conn.dialect.name != "sqlite":
+        return None
+    db = conn.engine.url.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return db
+
+
+def _in_write_transaction(conn: sa.Connection) -> bool:
+    return bool(conn.connection.driver_connection.in_transaction)  # type: ignore[union-attr]
+
+
+# --- stage tables and set-based merges -------------------------------------------------------
 
 
 def _for_sqlite(df: pl.DataFrame) -> pl.DataFrame:
@@ -41,23 +166,226 @@ def _for_sqlite(df: pl.DataFrame) -> pl.DataFrame:
             exprs.append(stamp.dt.to_string(SQLITE_DATETIME))
         elif dtype == pl.Boolean:
             exprs.append(pl.col(name).cast(pl.Int64))
+        elif dtype == pl.Null:
+            exprs.append(pl.col(name).cast(pl.Utf8))
     return df.with_columns(exprs) if exprs else df
 
 
-def _tuples(df: pl.DataFrame, order: Sequence[str]) -> list[tuple[Any, ...]]:
-    return list(zip(*[df[c].to_list() for c in order], strict=True))
+_SA_TYPE_OF: dict[Any, sa.types.TypeEngine[Any]] = {
+    pl.Utf8: sa.Text(),
+    pl.Int64: sa.BigInteger(),
+    pl.Int32: sa.Integer(),
+    pl.Float64: sa.Float(),
+    pl.Boolean: sa.Boolean(),
+    pl.Date: sa.Date(),
+}
 
 
-def _insert_sqlite(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> None:
+def _stage_columns(df: pl.DataFrame, like: sa.Table | None) -> list[sa.Column]:
+    cols = []
+    for name, dtype in df.schema.items():
+        if like is not None and name in like.c:
+            cols.append(sa.Column(name, like.c[name].type))
+        elif isinstance(dtype, pl.Datetime):
+            cols.append(sa.Column(name, sa.DateTime(timezone=dtype.time_zone is not None)))
+        else:
+            cols.append(sa.Column(name, _SA_TYPE_OF.get(dtype, sa.Text())))
+    return cols
+
+
+class Staged:
+    """Frames staged for one transaction; merge them into targets set-based."""
+
+    def __init__(
+        self, conn: sa.Connection, frames: Mapping[str, tuple[pl.DataFrame, sa.Table | None]]
+    ):
+        self.conn = conn
+        self.frames = dict(frames)
+        self._tables: dict[str, sa.Table] = {}
+        self._owned: list[sa.Table] = []
+
+    def table(self, name: str) -> sa.Table:
+        """The stage table of frame `name` (made on first use), for custom set-based SQL."""
+        if name not in self._tables:
+            self._tables[name] = self._make_temp(name)
+        return self._tables[name]
+
+    def height(self, name: str) -> int:
+        return self.frames[name][0].height
+
+    def insert(self, target: sa.Table, name: str) -> int:
+        """INSERT every row of frame `name` into `target` (columns named like the target's)."""
+        df = self.frames[name][0]
+        if df.height == 0:
+            return 0
+        if name not in self._tables and self.conn.dialect.name == "postgresql":
+            _copy_into(self.conn, target, df)  # straight into the target: no stage needed
+            return df.height
+        if name not in self._tables and self.conn.dialect.name == "sqlite":
+            _executemany(self.conn, target, df)
+            return df.height
+        stage = self.table(name)
+        cols = list(df.columns)
+        self.conn.execute(target.insert().from_select(cols, sa.select(*[stage.c[c] for c in cols])))
+        return df.height
+
+    def update(self, target: sa.Table, name: str, key: Sequence[str]) -> int:
+        """UPDATE ... FROM: set every non-key column of frame `name` on the rows with its key."""
+        df = self.frames[name][0]
+        if df.height == 0:
+            return 0
+        stage = self.table(name)
+        match = sa.and_(*[target.c[k] == stage.c[k] for k in key])
+        values = {c: stage.c[c] for c in df.columns if c not in key}
+        self.conn.execute(target.update().where(match).values(values))
+        return df.height
+
+    def upsert(
+        self, target: sa.Table, name: str, key: Sequence[str], *, keep: Sequence[str] = ()
+    ) -> int:
+        """INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE every column but `key` and `keep`
+        (e.g. a first-seen timestamp). `key` must be a primary key or unique constraint."""
+        df = self.frames[name][0]
+        if df.height == 0:
+            return 0
+        stage = self.table(name)
+        cols = list(df.columns)
+        dialect = pg_dialect if self.conn.dialect.name == "postgresql" else sqlite_dialect
+        # SQLite needs a WHERE to tell the upsert's ON from a join's
+        select = sa.select(*[stage.c[c] for c in cols]).where(sa.true())
+        stmt = dialect.insert(target).from_select(cols, select)
+        updated = {c: stmt.excluded[c] for c in cols if c not in key and c not in keep}
+        if updated:
+            stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=updated)
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(key))
+        self.conn.execute(stmt)
+        return df.height
+
+    def _make_temp(self, name: str) -> sa.Table:
+        df, like = self.frames[name]
+        stage = sa.Table(
+            f"{STAGE_PREFIX}t_{uuid.uuid4().hex[:12]}",
+            sa.MetaData(),
+            *_stage_columns(df, like),
+            prefixes=["TEMPORARY"],
+            postgresql_on_commit="DROP",
+        )
+        stage.create(self.conn)
+        self._owned.append(stage)
+        if self.conn.dialect.name == "postgresql":
+            _copy_into(self.conn, stage, df)
+        else:
+            _executemany(self.conn, stage, df)
+        return stage
+
+    def _stage_with_adbc(self) -> None:
+        """SQLite file, no write transaction yet: every non-empty frame through ADBC in a
+        child process (`store.adbc_worker`), one commit there."""
+        pending = {n: f for n, (f, _) in self.frames.items() if f.height}
+        if not pending:
+            return
+        made = {n: f"{STAGE_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}" for n in pending}
+        path = _adbc_path(self.conn)
+        assert path is not None
+        with tempfile.TemporaryDirectory(prefix="idgap-stage-") as tmp:
+            tables = []
+            for name, df in pending.items():
+                ipc = os.path.join(tmp, f"{made[name]}.arrow")
+                _for_sqlite(df).write_ipc(ipc, compat_level=pl.CompatLevel.oldest())
+                tables.append({"ipc": ipc, "table": made[name]})
+            manifest = os.path.join(tmp, "manifest.json")
+            with open(manifest, "w") as fh:
+                drop = sorted(_exited_stages)
+                json.dump({"parent": os.getpid(), "tables": tables, "drop": drop}, fh)
+            _run_worker(path, manifest)
+            _exited_stages.difference_update(drop)
+        for name, table_name in made.items():
+            df, like = self.frames[name]
+            self._tables[name] = sa.Table(table_name, sa.MetaData(), *_stage_columns(df, like))
+            self._owned.append(self._tables[name])
+
+    def _drop_owned(self) -> None:
+        for stage in self._owned:
+            stage.drop(self.conn, checkfirst=True)
+
+
+@contextmanager
+def stage_frames(
+    conn: sa.Connection, frames: Mapping[str, tuple[pl.DataFrame, sa.Table | None]]
+) -> Iterator[Staged]:
+    """Stage `{name: (frame, table its columns are typed like, or None)}` for set-based merges
+    in `conn`'s transaction. On an SQLite file, enter this BEFORE the transaction's first
+    write (all frames of the transaction at once); the stage tables are dropped on exit, in
+    the same transaction."""
+    staged = Staged(conn, frames)
+    rows = sum(df.height for df, _ in frames.values())
+    if rows >= ADBC_FROM_ROWS and _adbc_path(conn) is not None and not _in_write_transaction(conn):
+        staged._stage_with_adbc()
+    try:
+        yield staged
+        staged._drop_owned()
+    finally:  # dropped in a transaction that may yet roll back: the next staging makes sure
+        _exited_stages.update(t.name for t in staged._owned if not t.name.startswith(_TEMP))
+
+
+def _run_worker(db: str, manifest: str) -> None:
+    done = subprocess.run(  # noqa: S603 - our own module, arguments are paths we made
+        [sys.executable, "-m", "idgap.store.adbc_worker", db, manifest],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"bulk staging into {db} failed: {last}")
+
+
+# --- plain inserts and updates -------------------------------------------------------------
+
+
+def insert_frame(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> int:
+    """Insert every row of `df` (columns named like the table's) into `table`."""
+    if df.height == 0:
+        return 0
+    with stage_frames(conn, {"rows": (df, table)}) as staged:
+        return staged.insert(table, "rows")
+
+
+def update_frame(conn: sa.Connection, table: sa.Table, df: pl.DataFrame, key: Sequence[str]) -> int:
+    """Set every non-key column of `df` on the rows of `table` with the same key."""
+    if df.height == 0:
+        return 0
+    with stage_frames(conn, {"rows": (df, table)}) as staged:
+        return staged.update(table, "rows", key)
+
+
+def upsert_frame(
+    conn: sa.Connection,
+    table: sa.Table,
+    df: pl.DataFrame,
+    key: Sequence[str],
+    *,
+    keep: Sequence[str] = (),
+) -> int:
+    """Insert `df`, or update the rows whose `key` exists (all columns but `key`, `keep`)."""
+    if df.height == 0:
+        return 0
+    with stage_frames(conn, {"rows": (df, table)}) as staged:
+        return staged.upsert(table, "rows", key, keep=keep)
+
+
+def _executemany(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> None:
+    """SQLite inside a write transaction: one compiled INSERT, the driver's executemany."""
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(df.columns))
     order = list(compiled.positiontup or ())
     if sorted(order) != sorted(df.columns):  # defensive: the compiled binds must be ours
         raise RuntimeError(f"unexpected bind parameters {order} for {table.name}")
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         for start in range(0, df.height, CHUNK):
-            part = _for_sqlite(df.slice(start, CHUNK))
-            cursor.executemany(str(compiled), _tuples(part, order))
+            part = _for_sqlite(df.slice(start, CHUNK)).select(order)
+            cursor.executemany(str(compiled), part.iter_rows())
     finally:
         cursor.close()
 
@@ -73,36 +401,15 @@ def _copy_statement(table: sa.Table, columns: Sequence[str]):  # type: ignore[no
     )
 
 
-def _insert_postgresql(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> None:
+def _copy_into(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> None:
     raw = conn.connection.driver_connection
     with raw.cursor() as cur, cur.copy(_copy_statement(table, df.columns)) as copy:  # type: ignore[union-attr]
-        for start in range(0, df.height, CHUNK):
+        for start in range(0, df.height, CHUNK * 4):
             # unquoted empty = NULL, "" = empty string: Polars writes exactly that
-            copy.write(df.slice(start, CHUNK).write_csv(include_header=False))
+            copy.write(df.slice(start, CHUNK * 4).write_csv(include_header=False))
 
 
-def insert_frame(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> int:
-    """Insert every row of `df` (columns named like the table's) into `table`."""
-    if df.height == 0:
-        return 0
-    if conn.dialect.name == "postgresql":
-        _insert_postgresql(conn, table, df)
-    else:
-        _insert_sqlite(conn, table, df)
-    return df.height
-
-
-def update_frame(conn: sa.Connection, table: sa.Table, df: pl.DataFrame, key: Sequence[str]) -> int:
-    """Set every non-key column of `df` on the rows of `table` with the same key."""
-    if df.height == 0:
-        return 0
-    from idgap.store.stage import staged  # the one staging helper (it imports insert_frame)
-
-    with staged(conn, table, df) as stage:
-        match = sa.and_(*[table.c[k] == stage.c[k] for k in key])
-        values = {c: stage.c[c] for c in df.columns if c not in key}
-        conn.execute(table.update().where(match).values(values))
-    return df.height
+# --- statistics and small helpers ------------------------------------------------------------
 
 
 def refresh_statistics(conn: sa.Connection, tables: Sequence[sa.Table]) -> None:
