@@ -1,9 +1,11 @@
 """Import use cases: a directory, one file, an uploaded file, a frame, or the park's database.
 
 Every input is validated whole first (encoding, headers, at least one row), so a refused file
-writes nothing at all, not even the other files of the same directory. Then each table loads
-in its own transaction, in contract order (sources before the legacy identity tables), and
-the per-lead gap status of the leads it touched is refreshed in that same transaction.
+writes nothing at all, not even the other files of the same directory. Then the whole import
+is one transaction: the source tables are planned (read-only comparison of row hashes), their
+new/changed/rejected rows staged in bulk at once (`store.bulk.stage_frames`) and merged set-based
+in contract order, the legacy identity tables loaded after them, and the gap status of every
+lead any of them touched refreshed once, at the end, in that same transaction.
 Each import records a `runs` row (kind "import") whose stats are the report.
 """
 
@@ -34,13 +36,21 @@ from idgap.intake.csv_reader import clean_frame, read_csv_bytes, read_csv_file
 from idgap.intake.legacy import LOADERS
 from idgap.intake.prepare import LINE, prepare, with_lines
 from idgap.intake.report import LISTED, ImportReport, TableReport
-from idgap.intake.upsert import record_rejects, upsert_source
-from idgap.store.bulk import refresh_statistics
+from idgap.intake.upsert import (
+    UpsertPlan,
+    apply_upsert,
+    plan_upsert,
+    record_rejects,
+    reject_frame,
+    stage_names,
+)
+from idgap.store.bulk import refresh_statistics, stage_frames
 from idgap.store.tables import (
     SOURCE_TABLES,
     identity_links,
     identity_origin,
     identity_origin_history,
+    import_rejects,
     link_history,
     persons,
     runs,
@@ -186,18 +196,10 @@ def _load(
 ) -> ImportReport:
     started = time.perf_counter()
     report.run_id = _start_run(engine, now=now, by=by, params=params)
-    refresh = _status_refresher()
     try:
-        for source in sorted(sources, key=lambda s: LOAD_ORDER.index(s.spec.table)):
-            with engine.begin() as conn:  # one transaction per table
-                rep, leads = _load_one(conn, source, run_id=report.run_id, now=now)
-                if source.spec.table == PAYMENTS:  # tie the payments to leads (issue 14)
-                    leads = settle_payments(conn, settings=settings, now=now)[0]
-                if rep.loaded + rep.updated >= ANALYZE_FROM_ROWS:
-                    refresh_statistics(conn, WRITES[source.spec.table])
-                if refresh is not None and (leads is None or leads):
-                    refresh(conn, leads, today=now.date(), settings=settings, now=now)
-            report.tables.append(rep)
+        with engine.begin() as conn:  # one transaction: every table of the import, or none
+            report.tables = _load_all(conn, sources, run_id=report.run_id, now=now,
+                                      settings=settings)  # fmt: skip
     except Exception as exc:
         _finish(engine, report, "failed", now, started, error=_one_line(exc))
         raise
@@ -205,26 +207,89 @@ def _load(
     return report
 
 
-def _load_one(
+def _load_all(
+    conn: sa.Connection,
+    sources: list[Source],
+    *,
+    run_id: int | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> list[TableReport]:
+    """Plan the source tables (reads only), stage all their frames at once, merge them, load
+    the legacy tables, then refresh the gap status of every lead touched, once."""
+    ordered = sorted(sources, key=lambda s: LOAD_ORDER.index(s.spec.table))
+    plans = [_plan(conn, s, run_id=run_id, now=now) for s in ordered if not s.spec.legacy]
+    frames = {
+        name: frame
+        for plan, rep, rejects in plans
+        for name, frame in zip(stage_names(rep.table), _plan_frames(plan, rejects), strict=True)
+    }
+    reports: list[TableReport] = []
+    leads: list[str] | None = []
+    with stage_frames(conn, frames) as staged:
+        for plan, rep, rejects in plans:
+            apply_upsert(staged, plan)
+            record_rejects(conn, rejects, rep, listed=LISTED, staged=staged)
+            leads = _union(leads, _touched_leads(conn, plan))
+            reports.append(rep)
+    if any(rep.table == PAYMENTS for rep in reports):  # tie the payments to leads (issue 14)
+        leads = _union(leads, settle_payments(conn, settings=settings, now=now)[0])
+    for source in (s for s in ordered if s.spec.legacy):
+        rep, touched = _load_legacy(conn, source, run_id=run_id, now=now)
+        leads = _union(leads, touched)
+        reports.append(rep)
+    _analyze(conn, reports)
+    refresh = _status_refresher()
+    if refresh is not None and (leads is None or leads):
+        refresh(conn, leads, today=now.date(), settings=settings, now=now)
+    return reports
+
+
+def _plan(
+    conn: sa.Connection, source: Source, *, run_id: int | None, now: dt.datetime
+) -> tuple[UpsertPlan, TableReport, pl.DataFrame]:
+    rep = TableReport(source.spec.table, source.label)
+    rows, rejects = prepare(source.frame, source.spec)
+    plan = plan_upsert(conn, source.spec, rows, rep, now=now)
+    return plan, rep, reject_frame(rejects, rep, run_id=run_id, now=now)
+
+
+def _plan_frames(
+    plan: UpsertPlan, rejects: pl.DataFrame
+) -> tuple[tuple[pl.DataFrame, sa.Table], ...]:
+    table = SOURCE_TABLES[plan.spec.table]
+    return (plan.new, table), (plan.changed, table), (rejects, import_rejects)
+
+
+def _union(a: list[str] | None, b: list[str] | None) -> list[str] | None:
+    """Leads to refresh; None means every lead."""
+    return None if a is None or b is None else a + b
+
+
+def _analyze(conn: sa.Connection, reports: list[TableReport]) -> None:
+    big = [r.table for r in reports if r.loaded + r.updated >= ANALYZE_FROM_ROWS]
+    refresh_statistics(conn, [t for name in big for t in WRITES[name]])
+
+
+def _load_legacy(
     conn: sa.Connection, source: Source, *, run_id: int | None, now: dt.datetime
 ) -> tuple[TableReport, list[str] | None]:
-    """Load one table; -> its report and the lead ids whose gap status may have moved."""
-    spec = source.spec
-    rep = TableReport(spec.table, source.label)
-    if spec.legacy:
-        raw = with_lines(source.frame)
-        loaded = LOADERS[spec.table](conn, raw, rep, run_id=run_id, now=now)
-        rejects = loaded.rejects.join(raw, on=LINE)
-        record_rejects(conn, rejects, rep, run_id=run_id, now=now, listed=LISTED)
-        return rep, _leads_of_persons(conn, loaded.person_keys)
-    rows, rejects = prepare(source.frame, spec)
-    touched = upsert_source(conn, spec, rows, rep, now=now)
-    record_rejects(conn, rejects, rep, run_id=run_id, now=now, listed=LISTED)
-    if spec.table == LEADS:
-        return rep, touched["lead_id"].to_list()
-    if spec.table in ("drivers", "summary_daily"):
-        return rep, _leads_of_drivers(conn, touched["driver_id"].unique().to_list())
-    return rep, []
+    rep = TableReport(source.spec.table, source.label)
+    raw = with_lines(source.frame)
+    loaded = LOADERS[source.spec.table](conn, raw, rep, run_id=run_id, now=now)
+    rejects = loaded.rejects.join(raw, on=LINE)
+    record_rejects(conn, reject_frame(rejects, rep, run_id=run_id, now=now), rep, listed=LISTED)
+    return rep, _leads_of_persons(conn, loaded.person_keys)
+
+
+def _touched_leads(conn: sa.Connection, plan: UpsertPlan) -> list[str] | None:
+    """The lead ids whose gap status may have moved by this table's writes."""
+    table = plan.spec.table
+    if table == LEADS:
+        return plan.touched_keys["lead_id"].to_list()
+    if table in ("drivers", "summary_daily"):
+        return _leads_of_drivers(conn, plan.touched_keys["driver_id"].unique().to_list())
+    return []
 
 
 def _lead_links_where(conn: sa.Connection, person_filter: Callable[[list[str]], Any],
