@@ -145,8 +145,10 @@ def spec_for(table: str | None, file_name: str) -> TableSpec:
 @dataclass(frozen=True)
 class Source:
     """One validated input: which table, where it came from (file name or db:schema.table),
-    and its rows as text (`csv_reader.clean_frame`)."""
+    its rows as text (`csv_reader.clean_frame`; a CSV's with their file line in `_line`) and
+    the records refused by their shape before parsing (`_line`, `_reason`, `_raw_line`)."""
 
     spec: TableSpec
     label: str
     frame: pl.DataFrame
+    shape_rejects: pl.DataFrame | None = None

@@ -4,6 +4,10 @@ A file is refused (InputError naming the file) when it is not UTF-8, is empty, h
 no data rows, cannot be parsed as CSV, repeats a header, or lacks a required header. Nothing
 is inferred: every column stays text, values are trimmed and empty values become null, so the
 same validation applies to a CSV and to a table read from a database (`clean_frame`).
+
+Each row carries its file line (`_line`, right after a quoted newline too); a record with
+more or fewer fields than the header, or an unterminated quoted field at the end (a truncated
+file), is cut out before parsing and returned as a reject with its line (`csv_records`).
 """
 
 from __future__ import annotations
@@ -11,29 +15,61 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from idgap.errors import InputError
+from idgap.intake import csv_records
 from idgap.intake.contract import TableSpec
+
+LINE, REASON, RAW_TEXT = "_line", "_reason", "_raw_line"
 
 BOM = b"\xef\xbb\xbf"
 
 
-def read_csv_bytes(data: bytes, spec: TableSpec, *, name: str) -> pl.DataFrame:
-    """Validate and read one file's bytes (a UTF-8 BOM is accepted)."""
+def read_csv_bytes(data: bytes, spec: TableSpec, *, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Validate and read one file's bytes (a UTF-8 BOM is accepted).
+
+    -> (rows as text with `_line`, records refused by their shape: `_line`, `_reason`, the
+    record's text)."""
     raw = data[len(BOM) :] if data.startswith(BOM) else data
     _check_utf8(raw, name)
     if not raw.strip():
         raise InputError(f"{name}: the file is empty")
+    rec = csv_records.scan(raw)
+    bad, reasons = csv_records.problems(rec)
+    good = np.setdiff1d(np.arange(1, rec.n), bad)
     try:
-        df = pl.read_csv(io.BytesIO(raw), infer_schema=False, has_header=True, raise_if_empty=True)
+        df = pl.read_csv(
+            io.BytesIO(csv_records.without(raw, rec, bad)),
+            infer_schema=False, has_header=True, raise_if_empty=True,
+        )  # fmt: skip
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0][:200]
         raise InputError(f"{name}: cannot be read as CSV ({first})") from None
-    return clean_frame(df, spec, name=name)
+    if df.height != len(good):  # quoting Polars reads otherwise: number the records in order
+        good = np.arange(2, df.height + 2)
+        lines = pl.Series(LINE, good, dtype=pl.Int64)
+    else:
+        lines = pl.Series(LINE, rec.lines[good], dtype=pl.Int64)
+    shaped = _shape_rejects(raw, rec, bad, reasons)
+    text = clean_frame(df, spec, name=name, allow_empty=shaped.height > 0)
+    return text.with_columns(lines), shaped
 
 
-def read_csv_file(path: Path, spec: TableSpec) -> pl.DataFrame:
+def _shape_rejects(
+    raw: bytes, rec: csv_records.Records, bad: np.ndarray, reasons: list[str]
+) -> pl.DataFrame:
+    texts = [
+        raw[int(rec.starts[i]) : int(rec.ends[i])].decode("utf-8", "replace")[:500] for i in bad
+    ]
+    return pl.DataFrame(
+        {LINE: rec.lines[bad].astype(np.int64), REASON: reasons, RAW_TEXT: texts},
+        schema={LINE: pl.Int64, REASON: pl.Utf8, RAW_TEXT: pl.Utf8},
+    )
+
+
+def read_csv_file(path: Path, spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -52,8 +88,11 @@ def _check_utf8(raw: bytes, name: str) -> None:
         ) from None
 
 
-def clean_frame(df: pl.DataFrame, spec: TableSpec, *, name: str) -> pl.DataFrame:
-    """Headers checked, every value text, trimmed, empty -> null; refuses like a bad file."""
+def clean_frame(
+    df: pl.DataFrame, spec: TableSpec, *, name: str, allow_empty: bool = False
+) -> pl.DataFrame:
+    """Headers checked, every value text, trimmed, empty -> null; refuses like a bad file
+    (`allow_empty`: every data record was refused by its shape, they are the rejects)."""
     headers = [c.strip().lower() for c in df.columns]
     repeated = sorted({h for h in headers if headers.count(h) > 1})
     if repeated:
@@ -63,7 +102,7 @@ def clean_frame(df: pl.DataFrame, spec: TableSpec, *, name: str) -> pl.DataFrame
         raise InputError(
             f"{name}: missing required column(s) {', '.join(missing)} for {spec.table}"
         )
-    if df.height == 0:
+    if df.height == 0 and not allow_empty:
         raise InputError(f"{name}: has a header but no data rows")
     df = df.rename(dict(zip(df.columns, headers, strict=True)))
     return df.with_columns(

@@ -29,8 +29,26 @@ _FALSE = ["0", "0.0", "false", "f", "no", "n"]
 
 
 def with_lines(raw: pl.DataFrame) -> pl.DataFrame:
-    """Number the rows as the user sees them in the file: the header is line 1."""
+    """Number the rows as the user sees them in the file: the header is line 1. A CSV's rows
+    already carry their file line (`csv_reader`); a database table's are numbered in order."""
+    if LINE in raw.columns:
+        return raw
     return raw.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def split_nul(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows with a NUL character in any value (PostgreSQL text cannot hold one, and no real
+    value has one) -> (the other rows, those rows with `_reason` naming the first column)."""
+    columns = [c for c in raw.columns if c != LINE and raw.schema[c] == pl.Utf8]
+    if not columns:
+        return raw, raw.head(0).with_columns(pl.lit(None, pl.Utf8).alias(REASON))
+    reason: pl.Expr = pl.lit(None, dtype=pl.Utf8)
+    for c in reversed(columns):
+        has = pl.col(c).str.contains("\x00", literal=True).fill_null(False)
+        reason = pl.when(has).then(pl.lit(f"NUL character in {c}")).otherwise(reason)
+    checked = raw.with_columns(reason.alias(REASON))
+    bad = checked.filter(pl.col(REASON).is_not_null())
+    return checked.filter(pl.col(REASON).is_null()).drop(REASON), bad
 
 
 def _col(df: pl.DataFrame, name: str) -> pl.Expr:

@@ -34,7 +34,7 @@ from idgap.intake.contract import (
 )
 from idgap.intake.csv_reader import clean_frame, read_csv_bytes, read_csv_file
 from idgap.intake.legacy import LOADERS
-from idgap.intake.prepare import LINE, prepare, with_lines
+from idgap.intake.prepare import LINE, prepare, split_nul, with_lines
 from idgap.intake.report import LISTED, ImportReport, TableReport
 from idgap.intake.upsert import (
     UpsertPlan,
@@ -87,7 +87,7 @@ def import_path(
         sources, report.ignored_files = _directory_sources(path)
     else:
         spec = spec_for(table, path.name)
-        sources = [Source(spec, path.name, read_csv_file(path, spec))]
+        sources = [Source(spec, path.name, *read_csv_file(path, spec))]
     params = {"path": str(path), "table": table}
     return _load(
         engine, sources, report, now=now, settings=settings, by=triggered_by, params=params
@@ -102,7 +102,7 @@ def _directory_sources(path: Path) -> tuple[list[Source], list[str]]:
         expected = ", ".join(spec.file_name for spec in ALL.values())
         raise InputError(f"{path}: none of the contract files found (expected {expected})")
     # read and validate every file before loading any
-    sources = [Source(ALL[t], known[t].name, read_csv_file(known[t], ALL[t])) for t in known]
+    sources = [Source(ALL[t], known[t].name, *read_csv_file(known[t], ALL[t])) for t in known]
     return sources, ignored
 
 
@@ -118,7 +118,7 @@ def import_bytes(
 ) -> ImportReport:
     """An uploaded file (the API's and the web page's upload-csv)."""
     spec = spec_for(table, file_name)
-    source = Source(spec, file_name, read_csv_bytes(data, spec, name=file_name))
+    source = Source(spec, file_name, *read_csv_bytes(data, spec, name=file_name))
     params = {"file": file_name, "table": spec.table}
     return _load(
         engine, [source], ImportReport(), now=now, settings=settings, by=triggered_by, params=params
@@ -249,9 +249,26 @@ def _plan(
     conn: sa.Connection, source: Source, *, run_id: int | None, now: dt.datetime
 ) -> tuple[UpsertPlan, TableReport, pl.DataFrame]:
     rep = TableReport(source.spec.table, source.label)
-    rows, rejects = prepare(source.frame, source.spec)
+    raw, early = _early_rejects(source, rep, run_id=run_id, now=now)
+    rows, rejects = prepare(raw, source.spec)
     plan = plan_upsert(conn, source.spec, rows, rep, now=now)
-    return plan, rep, reject_frame(rejects, rep, run_id=run_id, now=now)
+    return plan, rep, _all_rejects(early, reject_frame(rejects, rep, run_id=run_id, now=now))
+
+
+def _early_rejects(
+    source: Source, rep: TableReport, *, run_id: int | None, now: dt.datetime
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """-> (rows with their lines and without NUL characters, the rows refused before the
+    table's own rules: by their shape in the file, or for a NUL character)."""
+    raw, nul = split_nul(with_lines(source.frame))
+    early = [reject_frame(nul, rep, run_id=run_id, now=now)]
+    if source.shape_rejects is not None:
+        early.append(reject_frame(source.shape_rejects, rep, run_id=run_id, now=now))
+    return raw, _all_rejects(*early)
+
+
+def _all_rejects(*frames: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(frames).sort("line_number")
 
 
 def _plan_frames(
@@ -275,10 +292,10 @@ def _load_legacy(
     conn: sa.Connection, source: Source, *, run_id: int | None, now: dt.datetime
 ) -> tuple[TableReport, list[str] | None]:
     rep = TableReport(source.spec.table, source.label)
-    raw = with_lines(source.frame)
+    raw, early = _early_rejects(source, rep, run_id=run_id, now=now)
     loaded = LOADERS[source.spec.table](conn, raw, rep, run_id=run_id, now=now)
-    rejects = loaded.rejects.join(raw, on=LINE)
-    record_rejects(conn, reject_frame(rejects, rep, run_id=run_id, now=now), rep, listed=LISTED)
+    rejects = reject_frame(loaded.rejects.join(raw, on=LINE), rep, run_id=run_id, now=now)
+    record_rejects(conn, _all_rejects(early, rejects), rep, listed=LISTED)
     return rep, _leads_of_persons(conn, loaded.person_keys)
 
 
