@@ -145,3 +145,15 @@ def test_orphan_stage_tables_of_a_dead_process_are_dropped(engine, path):
     with engine.begin() as conn:
         bulk.insert_frame(conn, drivers, _drivers(1))
     assert orphan not in _stage_tables(engine)
+
+
+def test_a_large_read_gives_the_same_frame_as_the_cursor(engine):
+    with engine.begin() as conn:
+        bulk.insert_frame(conn, drivers, _drivers(4000))
+    stmt = sa.select(drivers.c.driver_id, drivers.c.full_name, drivers.c.hire_date).where(
+        drivers.c.hire_date > dt.date(2026, 3, 1)
+    )
+    with engine.connect() as conn:
+        large = bulk.read_frame(conn, stmt.order_by(drivers.c.driver_id), SCHEMA, large=True)
+        plain = bulk.read_frame(conn, stmt.order_by(drivers.c.driver_id), SCHEMA)
+    assert large.height > 0 and large.equals(plain)

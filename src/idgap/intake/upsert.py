@@ -39,7 +39,7 @@ def stored_hashes(conn: sa.Connection, spec: TableSpec, rows: pl.DataFrame) -> p
         # activity grows by day: only the days in the file can collide
         days = rows["activity_date"]
         stmt = stmt.where(table.c.activity_date.between(days.min(), days.max()))
-    return read_frame(conn, stmt, _key_schema(spec.key))
+    return read_frame(conn, stmt, _key_schema(spec.key), large=True)
 
 
 @dataclass

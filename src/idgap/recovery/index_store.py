@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from idgap.identity.persons import CHUNK
 from idgap.matching.index import INDEX_COLUMNS, RAW_COLUMNS, build_driver_index, index_version
-from idgap.store.bulk import insert_frame, read_frame
+from idgap.store.bulk import read_frame, stage_frames
 from idgap.store.db import is_sqlite
 from idgap.store.tables import driver_index, drivers, index_versions
 
@@ -90,10 +90,9 @@ def load_driver_index(conn: sa.Connection, *, now: dt.datetime) -> tuple[pl.Data
         frame = pl.concat([kept, fresh.select(kept.columns)]).sort("driver_id")
     else:
         frame = _read_table(conn)
-    if base is not None and not (changed or removed):
-        version = base.version  # same content: no need to hash a million rows again
-    else:
-        version = index_version(frame)
+    # unchanged: the table holds its current version, no need to hash a million rows again
+    unchanged = current is not None and not (changed or removed)
+    version = current if unchanged and current is not None else index_version(frame)
     if version != current:
         _record_version(conn, version, frame.height, len(changed) + len(removed), now, generation)
     cached = _Cached(_marker(conn), frame, version)
@@ -139,7 +138,7 @@ def _raw_drivers(conn: sa.Connection, ids: list[str], total: int) -> pl.DataFram
     cols = [d.c[c] for c in RAW_COLUMNS] + [d.c.idgap_row_hash]
     schema = {c.name: (pl.Date if c.name == "hire_date" else pl.Utf8) for c in cols}
     if len(ids) > FULL_REBUILD_SHARE * max(total, 1):
-        every = read_frame(conn, sa.select(*cols), schema)
+        every = read_frame(conn, sa.select(*cols), schema, large=True)
         return every.filter(pl.col("driver_id").is_in(pl.Series(ids).implode()))
     parts = [
         read_frame(conn, sa.select(*cols).where(d.c.driver_id.in_(ids[i : i + CHUNK])), schema)
@@ -150,30 +149,38 @@ def _raw_drivers(conn: sa.Connection, ids: list[str], total: int) -> pl.DataFram
 
 def _apply(conn: sa.Connection, changed: list[str], stale: list[str]) -> tuple[pl.DataFrame, bool]:
     """Delete the `stale` rows (modified or removed drivers), insert the `changed` ones (new or
-    modified) re-normalised; returns (those fresh rows, whether they are now the whole table)."""
+    modified) re-normalised; returns (those fresh rows, whether they are now the whole table).
+
+    The fresh rows are normalised and staged before the first write, so an SQLite store takes
+    them as Arrow (`store.bulk.stage_frames`); delete and insert share the caller's transaction.
+    """
     ix = driver_index
     stored_n = conn.execute(sa.select(sa.func.count()).select_from(ix)).scalar_one()
     rebuilt = len(stale) == stored_n  # every stored row goes (or there were none)
-    if rebuilt and stale:
-        conn.execute(ix.delete())
-    else:
-        for i in range(0, len(stale), CHUNK):
-            conn.execute(ix.delete().where(ix.c.driver_id.in_(stale[i : i + CHUNK])))
-    if not changed:
-        return pl.DataFrame(schema=SCHEMA), False
+    fresh = _normalised(conn, changed) if changed else pl.DataFrame(schema=SCHEMA)
+    with stage_frames(conn, {"fresh": (fresh, ix)}) as staged:
+        if rebuilt and stale:
+            conn.execute(ix.delete())
+        else:
+            for i in range(0, len(stale), CHUNK):
+                conn.execute(ix.delete().where(ix.c.driver_id.in_(stale[i : i + CHUNK])))
+        staged.insert(ix, "fresh")
+    return fresh, rebuilt and bool(changed)
+
+
+def _normalised(conn: sa.Connection, changed: list[str]) -> pl.DataFrame:
     total = conn.execute(sa.select(sa.func.count()).select_from(drivers)).scalar_one()
     raw = _raw_drivers(conn, changed, total)
     fresh = build_driver_index(raw.drop("idgap_row_hash")).with_columns(
         row_hash=raw["idgap_row_hash"]  # the intake's stable hash: what `_diff` compares
     )
-    fresh = fresh.select(list(INDEX_COLUMNS))
-    insert_frame(conn, ix, fresh)
-    return fresh, rebuilt
+    return fresh.select(list(INDEX_COLUMNS))
 
 
 def _read_table(conn: sa.Connection) -> pl.DataFrame:
     cols = [driver_index.c[c] for c in INDEX_COLUMNS]
-    return read_frame(conn, sa.select(*cols).order_by(driver_index.c.driver_id), SCHEMA)
+    stmt = sa.select(*cols).order_by(driver_index.c.driver_id)
+    return read_frame(conn, stmt, SCHEMA, large=True)
 
 
 def _record_version(

@@ -7,10 +7,12 @@ empty table that the pysqlite connection had just committed. So the Arrow ingest
 child process, where SQLite's ordinary cross-process locking applies.
 
 Usage: python -m idgap.store.adbc_worker DB_PATH MANIFEST_JSON
-MANIFEST_JSON lists {"ipc": path of an Arrow IPC file, "table": new table name}; every table
-is created and filled, then one commit. Stage tables of processes that are gone are dropped
-first (a kill between staging and merging leaves them behind), and so are the parent's own
-stages whose transaction is over (`drop`: their DROP may have been rolled back).
+MANIFEST_JSON either lists "tables": {"ipc": path of an Arrow IPC file, "table": new table
+name} (every table is created and filled, then one commit), or names a "read": {"sql", "params",
+"ipc"} (the query's rows are written to the IPC file as one Arrow table). Before staging,
+stage tables of processes that are gone are dropped (a kill between staging and merging leaves
+them behind), and so are the parent's own stages whose transaction is over (`drop`: their
+DROP may have been rolled back).
 """
 
 from __future__ import annotations
@@ -66,11 +68,34 @@ def ingest(db: str, manifest: list[dict[str, str]], parent: int, drop: list[str]
         conn.close()
 
 
+def read(db: str, sql: str, params: list, out: str) -> None:  # type: ignore[type-arg]
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    import pyarrow.ipc as ipc
+
+    conn = adbc_sqlite.connect(db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            cur.fetchall()
+            # one batch: column types are inferred from every row, not the first 1,024
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": "1000000000"})
+            cur.execute(sql, params or None)
+            table = cur.fetch_arrow_table()
+        with ipc.new_file(out, table.schema) as writer:
+            writer.write_table(table)
+    finally:
+        conn.close()
+
+
 def main(argv: list[str]) -> int:
     db, manifest_path = argv
     with open(manifest_path) as fh:
         manifest = json.load(fh)
-    ingest(db, manifest["tables"], int(manifest["parent"]), manifest.get("drop", []))
+    if "read" in manifest:
+        r = manifest["read"]
+        read(db, r["sql"], r["params"], r["ipc"])
+    else:
+        ingest(db, manifest["tables"], int(manifest["parent"]), manifest.get("drop", []))
     return 0
 
 

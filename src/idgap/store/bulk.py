@@ -54,15 +54,21 @@ _exited_stages: set[str] = set()  # this process's ADBC stages whose transaction
 # --- reads -----------------------------------------------------------------------------------
 
 
-def read_frame(conn: sa.Connection, stmt: sa.Select, schema: Mapping[str, Any]) -> pl.DataFrame:
+def read_frame(
+    conn: sa.Connection, stmt: sa.Select, schema: Mapping[str, Any], *, large: bool = False
+) -> pl.DataFrame:
     """Run a SELECT and return its rows as a frame with `schema` (names in select order).
 
     Supported column types: text, integers, floats, booleans and dates (parameters: plain
-    values). Reads see the caller's own uncommitted writes on both backends.
+    values). Reads see the caller's own uncommitted writes on both backends. `large` (expect
+    ~10^5 rows or more): on an SQLite file with no open write transaction, read as Arrow by
+    ADBC in a child process (`store.adbc_worker`), 3-4x faster than the cursor at 10^6 rows.
     """
     names = list(schema)
     if conn.dialect.name == "postgresql":
         df = _read_postgresql(conn, stmt, names)
+    elif large and _adbc_path(conn) is not None and not _in_write_transaction(conn):
+        df = _read_adbc_child(conn, stmt, names)
     else:
         df = _read_cursor(conn, stmt, names)
     return conform(df, schema)
@@ -103,6 +109,21 @@ def _read_postgresql(conn: sa.Connection, stmt: sa.Select, names: list[str]) -> 
         return pl.DataFrame(schema={n: pl.Utf8 for n in names})
     # unquoted empty = NULL, "" = empty text: Polars reads exactly that
     return pl.read_csv(buf.getvalue(), has_header=False, new_columns=names, infer_schema=False)
+
+
+def _read_adbc_child(conn: sa.Connection, stmt: sa.Select, names: list[str]) -> pl.DataFrame:
+    compiled = _compiled(conn, stmt)
+    params = [_sqlite_value(compiled.params[p]) for p in compiled.positiontup or ()]
+    path = _adbc_path(conn)
+    assert path is not None
+    with tempfile.TemporaryDirectory(prefix="idgap-read-") as tmp:
+        out, manifest = os.path.join(tmp, "rows.arrow"), os.path.join(tmp, "manifest.json")
+        with open(manifest, "w") as fh:
+            json.dump({"read": {"sql": str(compiled), "params": params, "ipc": out}}, fh)
+        _run_worker(path, manifest)
+        with open(out, "rb") as fh:  # into memory: the directory goes away next
+            df = pl.read_ipc(io.BytesIO(fh.read()))
+    return df.rename(dict(zip(df.columns, names, strict=True)))
 
 
 def _read_cursor(conn: sa.Connection, stmt: sa.Select, names: list[str]) -> pl.DataFrame:
@@ -338,7 +359,7 @@ def _run_worker(db: str, manifest: str) -> None:
     )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"bulk staging into {db} failed: {last}")
+        raise RuntimeError(f"bulk ADBC worker on {db} failed: {last}")
 
 
 # --- plain inserts and updates -------------------------------------------------------------
