@@ -1,188 +1,245 @@
-"""Import throughput: 1,000,000 drivers into SQLite and PostgreSQL (when reachable).
+"""Import and driver index against this machine's limit, measured in the same run.
 
-Per backend: the first import (all rows new), a re-import of the same file (all unchanged,
-nothing written) and a re-import with 10 % of the rows changed (bulk update); after each, the
-persisted driver index is brought up to date as the recovery job does (first: a full build;
-unchanged: a cache hit; 10 % changed: only those re-normalised), plus a cold load in a fresh
-process state. Also the seed-size park end to end: import, match and gap analysis. `--quick`
-uses 200,000 drivers.
+Per backend (SQLite file; PostgreSQL schema `bench_ingest` when reachable):
+- limit: Polars reads the park's contract CSVs and ADBC bulk-writes them into a fresh SQLite
+  file / PostgreSQL schema (`write_database(engine="adbc")`: no keys, no indexes, no checks);
+- `idgap import DIR` into a fresh store from a fresh process (`/usr/bin/time -v`: wall clock,
+  peak memory), then again with the same files (all unchanged); ratio = import / limit;
+- the driver index from fresh processes: first build, then a new process loading it (SQLite:
+  Parquet cache next to the file; PostgreSQL: the table by COPY), then unchanged (in memory).
+Park: 100,000 leads x 1,000,000 drivers (`idgap generate`, seed 42, cached under
+/work/parks/ingest-large or $IDGAP_BENCH_PARK); `--quick` uses the seed-size park only
+(800 x 127,000). The seed park also runs end to end (import + match + gap analysis).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import sqlalchemy as sa
 
-from bench.common import peak_rss_mb, save
+from bench.common import save
 
-ANCHOR = dt.date(2026, 11, 25)
+ANCHOR = "2026-11-25"
 PG = os.environ.get("IDGAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SCHEMA = "bench_ingest"
+LARGE = Path(os.environ.get("IDGAP_BENCH_PARK", "/work/parks/ingest-large"))
+SEED = Path(os.environ.get("IDGAP_BENCH_SEED_PARK", "/work/parks/ingest-seed"))
+CONTRACT = ("module_ct_cabinet_leads", "drivers", "summary_daily", "module_ct_scouting_daily",
+            "module_ct_migrations", "module_ct_cabinet_payments")  # fmt: skip
+BIN = Path(sys.executable).parent
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+def park(path: Path, leads: int, drivers: int) -> Path:
+    if not (path / "drivers.csv").exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [str(BIN / "idgap"), "generate", "--leads", str(leads), "--drivers", str(drivers),
+             "--seed", "42", "--anchor-date", ANCHOR, "--out", str(path)],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    return path
+
+
+def rows_of(folder: Path) -> dict[str, int]:
+    out = {}
+    for name in CONTRACT:
+        f = folder / f"{name}.csv"
+        if f.exists():
+            with f.open("rb") as fh:
+                out[name] = sum(1 for _ in fh) - 1
+    return out
+
+
+# --- the limit ------------------------------------------------------------------------------
+
+LIMIT_CODE = r"""
+import sys, time, json, pathlib, polars as pl
+backend, folder, target, schema = sys.argv[1:5]
+names = json.loads(sys.argv[5])
+started = time.perf_counter()
+if backend == "sqlite":
+    import adbc_driver_sqlite.dbapi as adbc
+    conn = adbc.connect(target)
+else:
+    import adbc_driver_postgresql.dbapi as adbc
+    conn = adbc.connect(target)
+read = write = 0.0
+with conn:
+    for name in names:
+        a = time.perf_counter()
+        df = pl.read_csv(pathlib.Path(folder) / f"{name}.csv", infer_schema=False)
+        b = time.perf_counter()
+        table = name if backend == "sqlite" else f"{schema}.{name}"
+        df.write_database(table, conn, engine="adbc", if_table_exists="replace")
+        write += time.perf_counter() - b
+        read += b - a
+    conn.commit()
+print(json.dumps({"seconds": time.perf_counter() - started, "read": read, "write": write}))
+"""
+
+
+def limit(backend: str, folder: Path, target: str, schema: str) -> dict[str, float]:
+    """Polars read + ADBC bulk write of the same CSVs, in a fresh process."""
+    names = [n for n in CONTRACT if (folder / f"{n}.csv").exists()]
+    done = subprocess.run(
+        [sys.executable, "-c", LIMIT_CODE, backend, str(folder), target, schema,
+         json.dumps(names)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+# --- idgap from fresh processes -------------------------------------------------------------
+
+
+def timed_cli(args: list[str], url: str) -> dict[str, Any]:
+    """`/usr/bin/time -v idgap ...`: wall clock and peak memory of a fresh process."""
+    env = {**os.environ, "IDGAP_DATABASE_URL": url}
+    time_bin = shutil.which("time") or "/usr/bin/time"
     started = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - started
-
-
-def _pg_target() -> tuple[str | None, Callable[[], None]]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = sa.create_engine(PG)
-        with admin.begin() as c:
-            c.execute(sa.schema.CreateSchema(schema))
-    except sa.exc.OperationalError:
-        return None, lambda: None
-
-    def drop() -> None:
-        with admin.begin() as c:
-            c.execute(sa.schema.DropSchema(schema, cascade=True))
-        admin.dispose()
-
-    sep = "&" if "?" in PG else "?"
-    return f"{PG}{sep}options=-csearch_path%3D{schema}", drop
-
-
-def _changed_copy(drivers: pl.DataFrame, out: Path) -> int:
-    """The same drivers with every tenth one's phone changed."""
-    tenth = pl.int_range(pl.len()) % 10 == 0
-    changed = drivers.with_columns(
-        phone=pl.when(tenth).then(pl.lit("+51 900 000 000")).otherwise(pl.col("phone"))
+    done = subprocess.run(
+        [time_bin, "-v", str(BIN / "idgap"), *args], env=env, capture_output=True, text=True
     )
-    changed.write_csv(out / "drivers.csv")
-    return int(drivers.select((tenth & (pl.col("phone") != "+51 900 000 000")).sum()).item())
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"idgap {' '.join(args)} failed: {done.stderr[-2000:]}")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    return {"wall_s": round(wall, 2), "peak_mb": round(int(rss.group(1)) / 1024) if rss else None,
+            "stdout": done.stdout}  # fmt: skip
 
 
-def bench_backend(backend: str, url: str, folders: dict[str, Path], n: int) -> dict[str, Any]:
-    from idgap.config import Settings
-    from idgap.intake.service import import_path
-    from idgap.store.db import make_engine
+INDEX_CODE = r"""
+import sys, time, json, datetime as dt
+t0 = time.perf_counter()
+from idgap.store.db import make_engine
+from idgap.recovery.index_store import load_driver_index
+engine = make_engine(sys.argv[1])
+out = []
+for _ in range(int(sys.argv[2])):
+    a = time.perf_counter()
+    with engine.begin() as conn:
+        frame, info = load_driver_index(conn, now=dt.datetime.now(dt.UTC))
+    out.append({"seconds": round(time.perf_counter() - a, 2), "cache": info.cache,
+                "changed": info.n_changed, "rows": frame.height})
+print(json.dumps({"calls": out, "process_s": round(time.perf_counter() - t0, 2)}))
+"""
 
-    engine = make_engine(url)
-    settings = Settings(database_url=url)
 
-    def load(folder: Path) -> Any:
-        return import_path(engine, folder, now=dt.datetime.now(dt.UTC), settings=settings)
+def index_in_fresh_process(url: str, calls: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", INDEX_CODE, url, str(calls)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
-    first, t_first = _timed(lambda: load(folders["same"]))
-    ix_first = _index(engine)
-    again, t_again = _timed(lambda: load(folders["same"]))
-    ix_again = _index(engine)
-    ix_cold = _index(engine, cold=True)
-    changed, t_changed = _timed(lambda: load(folders["changed"]))
-    ix_changed = _index(engine)
-    engine.dispose()
-    assert first.tables[0].loaded == n and again.tables[0].unchanged == n
-    assert ix_first["changed"] == n and ix_again["cache"] == "memory"
-    assert ix_changed["changed"] == changed.tables[0].updated
+
+def bench_backend(backend: str, folder: Path, url: str, limit_target: str) -> dict[str, Any]:
+    lim = limit(backend, folder, limit_target, f"{PG_SCHEMA}_limit")
+    first = timed_cli(["import", str(folder)], url)
+    again = timed_cli(["import", str(folder), "--json"], url)
+    unchanged = all(t["loaded"] == t["updated"] == 0 for t in json.loads(again["stdout"])["tables"])
+    build = index_in_fresh_process(url, 1)["calls"][0]
+    cold = index_in_fresh_process(url, 2)["calls"]
     result = {
-        "import_seconds": round(t_first, 1),
-        "rows_per_s": round(n / t_first),
-        "reimport_unchanged_seconds": round(t_again, 1),
-        "reimport_unchanged_rows_per_s": round(n / t_again),
-        "reimport_10pct_changed_seconds": round(t_changed, 1),
-        "updated": changed.tables[0].updated,
-        "driver_index_full_build_seconds": ix_first["seconds"],
-        "driver_index_unchanged_seconds": ix_again["seconds"],
-        "driver_index_cold_load_seconds": ix_cold["seconds"],
-        "driver_index_cold_load_from": ix_cold["cache"],
-        "driver_index_10pct_changed_seconds": ix_changed["seconds"],
-    }
+        "limit_s": lim["seconds"], "limit_read_s": lim["read"], "limit_write_s": lim["write"],
+        "import_s": first["wall_s"], "import_peak_mb": first["peak_mb"],
+        "import_ratio": round(first["wall_s"] / lim["seconds"], 2),
+        "reimport_unchanged_s": again["wall_s"], "reimport_all_unchanged": unchanged,
+        "reimport_ratio": round(again["wall_s"] / lim["seconds"], 2),
+        "index_first_build_s": build["seconds"], "index_rows": build["rows"],
+        "index_new_process_s": cold[0]["seconds"], "index_new_process_from": cold[0]["cache"],
+        "index_unchanged_s": cold[1]["seconds"], "index_unchanged_from": cold[1]["cache"],
+    }  # fmt: skip
     print(
-        f"{backend}: {n:,} drivers in {t_first:.1f}s ({n / t_first:,.0f} rows/s); "
-        f"re-import unchanged {t_again:.1f}s; {result['updated']:,} changed {t_changed:.1f}s; "
-        f"driver index: full {ix_first['seconds']}s, unchanged {ix_again['seconds']}s, "
-        f"cold ({ix_cold['cache']}) {ix_cold['seconds']}s, 10 % changed {ix_changed['seconds']}s",
+        f"{backend:10} limit {lim['seconds']:.1f}s (read {lim['read']:.1f} + write "
+        f"{lim['write']:.1f}) | idgap import {first['wall_s']:.1f}s = {result['import_ratio']}x "
+        f"limit, peak {first['peak_mb']} MB | re-import unchanged {again['wall_s']:.1f}s = "
+        f"{result['reimport_ratio']}x | index: first build {build['seconds']}s, new process "
+        f"{cold[0]['seconds']}s ({cold[0]['cache']}), unchanged {cold[1]['seconds']}s",
         flush=True,
     )
     return result
 
 
-def _index(engine: sa.Engine, *, cold: bool = False) -> dict[str, Any]:
-    """Bring the persisted driver index up to date, as step 0 of the recovery job does."""
-    from idgap.recovery.index_store import forget_cache, load_driver_index
-
-    if cold:
-        forget_cache()  # as a new process would start
-
-    def run() -> Any:
-        with engine.begin() as conn:
-            return load_driver_index(conn, now=dt.datetime.now(dt.UTC))
-
-    (_, info), seconds = _timed(run)
-    changed = info.n_changed + info.n_removed
-    return {"seconds": round(seconds, 2), "changed": changed, "cache": info.cache}
+def _pg_reset() -> bool:
+    try:
+        admin = sa.create_engine(PG, connect_args={"connect_timeout": 3})
+        with admin.begin() as c:
+            for name in (PG_SCHEMA, f"{PG_SCHEMA}_limit"):
+                c.execute(sa.schema.DropSchema(name, cascade=True, if_exists=True))
+                c.execute(sa.schema.CreateSchema(name))
+        admin.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
 
 
-def bench_seed_end_to_end(tmp: Path) -> dict[str, float]:
-    from idgap.config import Settings
-    from idgap.intake.service import import_path
-    from idgap.recovery.job import run_recovery
-    from idgap.store.db import make_engine
-    from idgap.synth import generate_park, write_park
+def _pg_urls() -> tuple[str, str]:
+    sep = "&" if "?" in PG else "?"
+    store = f"{PG}{sep}options=-csearch_path%3D{PG_SCHEMA}"
+    raw = sa.make_url(PG).set(drivername="postgresql").render_as_string(hide_password=False)
+    return store, raw
 
-    seed = tmp / "seed"
-    write_park(generate_park(leads=800, drivers=127_000, seed=42, anchor_date=ANCHOR), seed)
-    url = f"sqlite:///{tmp / 'seed.db'}"
-    engine, settings = make_engine(url), Settings(database_url=url)
-    _, t_import = _timed(
-        lambda: import_path(engine, seed, now=dt.datetime.now(dt.UTC), settings=settings)
+
+def run_park(label: str, folder: Path, tmp: Path) -> dict[str, Any]:
+    print(f"\n{label}: {folder} {rows_of(folder)}", flush=True)
+    out: dict[str, Any] = {"rows": rows_of(folder), "load": os.getloadavg()[0]}
+    db = tmp / f"{label}.db"
+    out["sqlite"] = bench_backend(
+        "sqlite", folder, f"sqlite:///{db}", str(tmp / f"{label}-limit.db")
     )
-    _, t_match = _timed(lambda: run_recovery(engine, settings=settings, kind="match"))
-    print(
-        f"seed park 800 x 127,000 end to end: import {t_import:.1f}s + match/gaps {t_match:.1f}s",
-        flush=True,
-    )
-    return {
-        "import_s": round(t_import, 1),
-        "match_and_gaps_s": round(t_match, 1),
-        "total_s": round(t_import + t_match, 1),
-    }
+    if _pg_reset():
+        store, raw = _pg_urls()
+        out["postgresql"] = bench_backend("postgresql", folder, store, raw)
+    return out
+
+
+def seed_end_to_end(folder: Path, tmp: Path) -> dict[str, float]:
+    url = f"sqlite:///{tmp / 'seed-e2e.db'}"
+    imp = timed_cli(["import", str(folder)], url)
+    match = timed_cli(["match"], url)
+    total = round(imp["wall_s"] + match["wall_s"], 2)
+    print(f"seed park end to end (fresh processes): import {imp['wall_s']}s + match/gaps "
+          f"{match['wall_s']}s = {total}s", flush=True)  # fmt: skip
+    return {"import_s": imp["wall_s"], "match_and_gaps_s": match["wall_s"], "total_s": total}
 
 
 def main() -> int:
-    from idgap.synth import generate_park
-
-    tmp = Path(tempfile.mkdtemp(prefix="idgap-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix="idgap-bench-import-"))
+    results: dict[str, Any] = {}
     try:
-        return _run(tmp, generate_park)
+        seed = park(SEED, 800, 127_000)
+        if "--quick" not in sys.argv:
+            results["large"] = run_park("large", park(LARGE, 100_000, 1_000_000), tmp)
+        results["seed"] = run_park("seed", seed, tmp)
+        results["seed_end_to_end"] = seed_end_to_end(seed, tmp)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # two 1M-row CSVs and the databases
-
-
-def _run(tmp: Path, generate_park: Callable[..., Any]) -> int:
-    n = 200_000 if "--quick" in sys.argv else 1_000_000
-    drivers = generate_park(leads=1000, drivers=n, seed=1, anchor_date=ANCHOR).drivers
-    n = drivers.height
-    folders = {"same": tmp / "drivers", "changed": tmp / "drivers_changed"}
-    for folder in folders.values():
-        folder.mkdir()
-    drivers.write_csv(folders["same"] / "drivers.csv")
-    _changed_copy(drivers, folders["changed"])
-    del drivers
-    results: dict[str, Any] = {"drivers": n, "columns": 18}
-    results["sqlite"] = bench_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", folders, n)
-    pg_url, drop = _pg_target()
-    if pg_url:
-        try:
-            results["postgresql"] = bench_backend("postgresql", pg_url, folders, n)
-        finally:
-            drop()
-    results["seed_end_to_end"] = bench_seed_end_to_end(tmp)
-    results["peak_rss_mb"] = peak_rss_mb()
+        shutil.rmtree(tmp, ignore_errors=True)
+        _pg_drop()
     save("import", results)
     return 0
+
+
+def _pg_drop() -> None:
+    try:
+        admin = sa.create_engine(PG, connect_args={"connect_timeout": 3})
+        with admin.begin() as c:
+            for name in (PG_SCHEMA, f"{PG_SCHEMA}_limit"):
+                c.execute(sa.schema.DropSchema(name, cascade=True, if_exists=True))
+        admin.dispose()
+    except sa.exc.OperationalError:
+        return
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from idgap.intake.contract import TableSpec
 from idgap.intake.prepare import LINE, REASON
 from idgap.intake.report import TableReport
-from idgap.store.bulk import Staged, insert_frame, now_column, read_frame
+from idgap.store.bulk import ADBC_FROM_ROWS, Staged, insert_frame, now_column, read_frame
 from idgap.store.tables import SOURCE_TABLES, import_rejects
 
 OLD_HASH = "_old_hash"
@@ -39,7 +39,13 @@ def stored_hashes(conn: sa.Connection, spec: TableSpec, rows: pl.DataFrame) -> p
         # activity grows by day: only the days in the file can collide
         days = rows["activity_date"]
         stmt = stmt.where(table.c.activity_date.between(days.min(), days.max()))
-    return read_frame(conn, stmt, _key_schema(spec.key), large=True)
+    return read_frame(conn, stmt, _key_schema(spec.key), large=_many_stored(conn, table))
+
+
+def _many_stored(conn: sa.Connection, table: sa.Table) -> bool:
+    """At least ADBC_FROM_ROWS rows stored (a bounded count): worth an Arrow read."""
+    some = sa.select(sa.literal(1)).select_from(table).limit(ADBC_FROM_ROWS).subquery()
+    return conn.execute(sa.select(sa.func.count()).select_from(some)).scalar_one() >= ADBC_FROM_ROWS
 
 
 @dataclass
