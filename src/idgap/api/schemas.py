@@ -321,6 +321,24 @@ class DismissIn(InModel):
     note: str | None = Field(None, max_length=1000)
 
 
+class UndoIn(Model):
+    note: str | None = Field(None, max_length=1000)
+
+
+class UndoOut(Model):
+    message: str
+    lead_id: str
+    undone: str = Field(description="link or dismiss")
+    person_key: str | None = Field(None, description="the person the lead was linked to")
+    person_retired: bool = False
+
+
+class LeadHistory(Model):
+    lead_id: str
+    items: list[LinkChange]
+    undoable: str | None = Field(None, description="what the caller may undo now: link, dismiss")
+
+
 class Message(Model):
     message: str
 

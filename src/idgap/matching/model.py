@@ -25,6 +25,8 @@ class Reason(StrEnum):
     # ct4's R3b when its driver belongs to no person yet; as in the reference, only a rule
     # result: the decision reports the first reason in rule order (R3's NO_CANDIDATES)
     NO_PERSON_KEY = "NO_PERSON_KEY"
+    # a human undid the lead's automatic link (identity.undo); the matcher leaves it to humans
+    REOPENED = "REOPENED"
 
 
 class Rule(StrEnum):

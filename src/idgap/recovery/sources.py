@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from idgap.identity.persons import CHUNK, LEADS, SCOUTING
 from idgap.matching.activity import TRIPS_SCHEMA
 from idgap.matching.candidates import leads_to_candidates, scouting_to_candidates
+from idgap.matching.model import Reason
 from idgap.store.bulk import read_frame
 from idgap.store.tables import (
     cabinet_leads,
@@ -64,6 +65,7 @@ def _unlinked_query(table: str) -> sa.Select:
         sa.select(
             *_columns(t),
             u.c.index_version.label("_iv"),
+            u.c.reason_code.label("_queued_reason"),
             md.c.ruleset_version.label("_rv"),
             decided.label("_decided"),
         )
@@ -103,7 +105,13 @@ def work_list(
     return WorkList(urgent_first(out, today=today, window_days=window_days), total, skipped)
 
 
+# a human undid this lead's automatic link (identity.undo): the matcher must not redo it
+HUMAN_HELD_REASONS = (Reason.REOPENED.value,)
+
+
 def _is_due(row: dict, version: str, ruleset_version: str | None) -> bool:
+    if row.get("_queued_reason") in HUMAN_HELD_REASONS:
+        return False
     if row["_iv"] is None or row["_decided"] is None:
         return True  # never decided
     if row["_iv"] != version:

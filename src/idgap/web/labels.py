@@ -28,6 +28,8 @@ REASON_CODE = {
     "INVALID_DATE_FORMAT": "Fecha inválida",
     "OTHER_PARK_ONLY": "Solo en otro park",
     "NO_PERSON_KEY": "Sin persona",
+    "REOPENED": "Vínculo deshecho a mano",
+    "MANUAL_RESOLUTION": "Vínculo manual",
 }
 RULE = {
     "R1_PHONE_EXACT": "Mismo teléfono",
@@ -38,6 +40,7 @@ RULE = {
     "IG_SCORED": "Puntaje combinado",
     "MANUAL_RESOLUTION": "Vínculo manual",
     "MIGRATION_DRIVER_ID": "Migración con su conductor",
+    "UNDO": "Deshecho a mano",
     "LEGACY": "Importado del sistema anterior",
 }
 OUTCOME = {"matched": "Vinculado", "review": "En revisión", "unmatched": "No vinculado"}

@@ -7,9 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
+from idgap.access import Principal as TokenPrincipal
+from idgap.access import Role
 from idgap.api.deps import Admin, AppSettings, Conn, Engine, Operator, Viewer
 from idgap.api.schemas import (
     DismissIn,
+    LeadHistory,
     MergeIn,
     Message,
     PersonDetail,
@@ -21,10 +24,12 @@ from idgap.api.schemas import (
     RunStarted,
     SplitIn,
     SplitOut,
+    UndoIn,
+    UndoOut,
     UnmatchedList,
 )
 from idgap.clock import utc_now
-from idgap.identity import manual, read
+from idgap.identity import manual, read, undo
 from idgap.identity.queue import DEFAULT_SORT, SORTS, QueueFilters
 from idgap.recovery.job import start_background_run
 from idgap.recovery.read import get_run, list_runs
@@ -33,6 +38,7 @@ router = APIRouter(prefix="/identity", tags=["identity"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+LeadId = Annotated[str, Path(min_length=1, max_length=64)]
 SearchText = Annotated[
     str | None,
     Query(max_length=200, description="name (any accents/order), phone, licence, plate or id"),
@@ -151,12 +157,39 @@ def resolve(
     return ResolveOut(message="linked", **out)
 
 
+def _actor(who: TokenPrincipal) -> undo.Actor:
+    return undo.Actor(by=f"api:{who.name}", name=who.name, admin=who.can(Role.admin))
+
+
 @router.post("/unmatched/{unmatched_id}/dismiss", response_model=Message)
 def dismiss(unmatched_id: Id, body: DismissIn, conn: Conn, who: Operator) -> Message:
-    manual.dismiss_unmatched(
-        conn, unmatched_id, by=f"api:{who.name}", note=body.note, now=utc_now()
-    )
+    """No candidate is right: closed, recorded in the lead's history, reopenable."""
+    undo.dismiss(conn, unmatched_id, who=_actor(who), note=body.note or "", now=utc_now())
     return Message(message="dismissed")
+
+
+@router.post("/leads/{lead_id}/undo", response_model=UndoOut)
+def undo_lead(
+    lead_id: LeadId, body: UndoIn, conn: Conn, who: Operator, settings: AppSettings
+) -> UndoOut:
+    """Undo the lead's link (or reopen its dismissal): it returns to the review queue.
+
+    Operators undo their own manual actions; administrators any, automatic links included.
+    """
+    out = undo.undo_last(
+        conn, lead_id, who=_actor(who), note=body.note, now=utc_now(), settings=settings
+    )
+    return UndoOut(message=f"{out['undone']} undone; the lead is back in the queue", **out)
+
+
+@router.get("/leads/{lead_id}/history", response_model=LeadHistory)
+def lead_history(lead_id: LeadId, conn: Conn, who: Viewer) -> dict[str, Any]:
+    """Every change of the lead (link, unlink, move, dismiss, reopen) with who, when and note."""
+    return {
+        "lead_id": lead_id,
+        "items": undo.lead_history(conn, lead_id),
+        "undoable": undo.undoable(conn, lead_id, _actor(who)) if who.can(Role.operator) else None,
+    }
 
 
 @router.get("/runs", response_model=RunList)

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
 
 from idgap.clock import utc_now
+from idgap.errors import Conflict
+from idgap.identity import undo
 from idgap.views.lead import lead_view
-from idgap.web.deps import Conn, Viewer, render_page, web_state
+from idgap.web.deps import (
+    Conn,
+    Csrf,
+    Operator,
+    Viewer,
+    WebUser,
+    flash,
+    render_page,
+    web_state,
+)
 from idgap.web.review_view import candidate_view, lead_facts
 from idgap.web.routing import WebRoute
 
@@ -63,4 +75,42 @@ def lead_page(request: Request, lead_id: str, user: Viewer, conn: Conn) -> Respo
         facts=facts,
         trips=view["trips_by_day"],
         decision_rows=decision_rows(view["decisions"], facts, target_park=settings.park_id),
+        history=undo.lead_history(conn, lead_id),
+        can_undo=undo.undoable(conn, lead_id, actor(user)),
     )
+
+
+def actor(user: WebUser) -> undo.Actor:
+    return undo.Actor(by=f"web:{user.name}", name=user.name, admin=user.can("admin"))
+
+
+def _local(path: str, default: str) -> str:
+    """Only a path on this site (never //host or a scheme) may be a redirect target."""
+    ok = path.startswith("/") and not path.startswith("//") and "\\" not in path
+    return path if ok else default
+
+
+@router.post("/leads/{lead_id}/deshacer", name="web_lead_undo")
+def undo_lead(
+    request: Request,
+    lead_id: str,
+    user: Operator,
+    _csrf: Csrf,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Undo the lead's link or dismissal; the lead is back in the review queue."""
+    state = web_state(request)
+    target = _local(next, f"/leads/{lead_id}")
+    try:
+        with state.engine.begin() as conn:
+            done = undo.undo_last(
+                conn, lead_id, who=actor(user), note=note.strip() or None, now=utc_now(),
+                settings=state.settings,
+            )  # fmt: skip
+    except Conflict as exc:
+        flash(request, f"No se deshizo: {exc.message}", "warn")
+        return RedirectResponse(target, status_code=303)
+    what = "el vínculo" if done["undone"] == "link" else "el descarte"
+    flash(request, f"Se deshizo {what} del lead {lead_id}: volvió a la cola de revisión.", "ok")
+    return RedirectResponse(target, status_code=303)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from idgap.clock import utc_now
 from idgap.errors import Conflict, InputError
-from idgap.identity import manual
+from idgap.identity import manual, undo
 from idgap.identity.queue import DEFAULT_SORT, SORTS, STATUSES, QueueFilters
 from idgap.matching.model import Reason
 from idgap.views.review import review_view
@@ -22,6 +22,7 @@ from idgap.web.deps import (
     Csrf,
     Operator,
     Viewer,
+    WebUser,
     flash,
     render_page,
     web_state,
@@ -99,13 +100,26 @@ def review(
         queue_filters=filters,
         sort_choices=SORT_CHOICES,
         reason_codes=REASON_CODES,
+        undo_offer=undo_offer(conn, request, user),
+        here=url_with("/revision", link, pos=pos),
     )
 
 
-def _after_action(pos: int, back: str = "") -> Response:
-    # the handled lead leaves the OPEN queue, so the same position now shows the next one
+def _after_action(pos: int, back: str = "", done: str | None = None) -> Response:
+    # the handled lead leaves the OPEN queue, so the same position now shows the next one;
+    # `deshacer` offers to undo what was just done there
     _, link = queue_params(dict(parse_qsl(back)))
-    return RedirectResponse(url_with("/revision", link, pos=pos), status_code=303)
+    return RedirectResponse(url_with("/revision", link, pos=pos, deshacer=done), status_code=303)
+
+
+def undo_offer(conn: Any, request: Request, user: WebUser) -> dict[str, str] | None:
+    """The lead just linked or dismissed, if this user may still undo it."""
+    lead_id = request.query_params.get("deshacer", "")[:64]
+    if not lead_id:
+        return None
+    who = undo.Actor(by=f"web:{user.name}", name=user.name, admin=user.can("admin"))
+    kind = undo.undoable(conn, lead_id, who)
+    return {"lead_id": lead_id, "kind": kind} if kind else None
 
 
 @router.post("/revision/{unmatched_id}/vincular")
@@ -137,7 +151,7 @@ def link_candidate(
         flash(request, f"No se vinculó: {exc.message}", "warn")
         return _after_action(pos, back)
     flash(request, f"Lead {done['source_pk']} vinculado al conductor {driver_id.strip()}.", "ok")
-    return _after_action(pos, back)
+    return _after_action(pos, back, done["source_pk"])
 
 
 @router.post("/revision/{unmatched_id}/descartar")
@@ -152,13 +166,12 @@ def dismiss(
 ) -> Response:
     if not note.strip():
         raise InputError("Escriba una nota que explique por qué ningún candidato coincide.")
+    who = undo.Actor(by=f"web:{user.name}", name=user.name, admin=user.can("admin"))
     try:
         with web_state(request).engine.begin() as conn:
-            manual.dismiss_unmatched(
-                conn, unmatched_id, by=f"web:{user.name}", note=note.strip(), now=utc_now()
-            )
+            lead_id = undo.dismiss(conn, unmatched_id, who=who, note=note.strip(), now=utc_now())
     except Conflict as exc:
         flash(request, f"No se descartó: {exc.message}", "warn")
         return _after_action(pos, back)
-    flash(request, "Lead marcado «sin coincidencia».", "ok")
-    return _after_action(pos, back)
+    flash(request, f"Lead {lead_id} marcado «sin coincidencia».", "ok")
+    return _after_action(pos, back, lead_id)

@@ -33,6 +33,7 @@
     else if (ev.key === "n") { const note = document.getElementById("nomatch-note"); if (note) { note.focus(); ev.preventDefault(); } }
     else if (ev.key === "j") { follow("a[data-nav=next]"); }
     else if (ev.key === "k") { follow("a[data-nav=prev]"); }
+    else if (ev.key === "u") { const f = document.getElementById("undo-offer"); if (f) { f.requestSubmit(); ev.preventDefault(); } }
   });
 
   // "Volver" on error pages goes back when there is somewhere to go back to
