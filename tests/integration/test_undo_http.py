@@ -90,8 +90,8 @@ def test_web_other_operator_gets_no_undo_and_is_refused(http):
 def test_web_undo_refuses_an_offsite_next(http):
     web = http.web("operator")
     page = web_link(http, web, "L3", "d6")
-    r = web.post("/leads/L3/deshacer", data={"csrf_token": csrf_of(page.text),
-                                             "next": "//evil.example/x"}, follow_redirects=False)  # fmt: skip
+    data = {"csrf_token": csrf_of(page.text), "next": "//evil.example/x"}
+    r = web.post("/leads/L3/deshacer", data=data, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/leads/L3"
 
 
