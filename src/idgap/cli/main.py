@@ -47,6 +47,7 @@ COMMAND_MODULES = (
     "demo",
     "intake",
     "matching",
+    "exports",
     "recovery",
     "diagnose",
     "claims",

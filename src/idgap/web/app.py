@@ -13,6 +13,7 @@ from idgap.web.deps import WebState
 from idgap.web.pages import (
     cobranza,
     dashboard,
+    exports,
     health,
     lead,
     login,
@@ -25,7 +26,7 @@ from idgap.web.render import STATIC_DIR, make_templates
 from idgap.web.session import SessionCodec
 
 # one module per page under web/pages/; a new page adds its module here
-ROUTERS = (login, dashboard, review, lead, persons, runs, upload, health, cobranza)
+ROUTERS = (login, dashboard, review, lead, persons, runs, upload, health, cobranza, exports)
 
 
 def mount_web(app: FastAPI, settings: Settings, engine: sa.Engine) -> None:
