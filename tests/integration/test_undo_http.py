@@ -67,6 +67,8 @@ def test_web_dismiss_then_reopen_from_the_lead_page(http):
     r = web.post(f"/revision/{http.queue_id('L4')}/descartar",
                  data={"csrf_token": csrf_of(page), "note": "otra persona"})  # fmt: skip
     assert 'id="undo-offer"' in r.text and queue_status(http, "L4") == "DISMISSED"
+    dismissed = web.get("/revision", params={"status": "DISMISSED"}).text
+    assert 'id="review-lead-id">L4<' in dismissed and 'id="reopen-form"' in dismissed
     lead_page = web.get("/leads/L4").text
     assert 'id="dismissed-note"' in lead_page and "otra persona" in lead_page
     assert "Reabrir" in lead_page

@@ -38,7 +38,7 @@ REASON_CODES = tuple(r.value for r in Reason)
 
 
 QUEUE_PARAMS = ("q", "sort", "reason_code", "min_amount", "linkable_only", "status")
-SORT_CHOICES = ("-amount", "-age", "age", "-lead_date", "lead_date", "reason")
+SORT_CHOICES = ("-amount", "amount", "-age", "age", "-lead_date", "lead_date", "reason")
 
 
 def queue_params(values: Mapping[str, Any]) -> tuple[QueueFilters, dict[str, str]]:
@@ -59,8 +59,8 @@ def queue_params(values: Mapping[str, Any]) -> tuple[QueueFilters, dict[str, str
         "min_amount": amount, "linkable_only": raw["linkable_only"] == "1",
         "status": raw["status"],
     })  # fmt: skip
-    link = {k: v for k, v in raw.items() if v and not (k == "sort" and v == DEFAULT_SORT)}
-    link.pop("status", None) if raw["status"] == "OPEN" else None
+    defaults = {"sort": DEFAULT_SORT, "status": "OPEN"}  # left out of links: shorter URLs
+    link = {k: v for k, v in raw.items() if v and defaults.get(k) != v}
     return filters, link
 
 
