@@ -14,7 +14,7 @@ from pathlib import Path
 
 BENCHES = (
     "bench_import", "bench_matching", "bench_splink", "bench_writes", "bench_recover", "bench_e2e",
-    "bench_gaps", "bench_api", "bench_web", "bench_claims",
+    "bench_gaps", "bench_search", "bench_api", "bench_web", "bench_claims",
 )  # fmt: skip
 RESULTS = Path(__file__).parent / "results"
 

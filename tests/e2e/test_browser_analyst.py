@@ -170,7 +170,7 @@ def test_export_the_filtered_gap_table_to_xlsx_and_the_queue_to_csv(page, tmp_pa
     page.goto(f"{page.base}/revision?linkable_only=1")
     with page.expect_download() as info:
         page.click("#export-review-csv")
-    text = (tmp_path / "q.csv")
+    text = tmp_path / "q.csv"
     info.value.save_as(text)
     ids = [r["lead_id"] for r in csv.DictReader(io.StringIO(text.read_text()))]
     assert ids and "L4" not in ids
