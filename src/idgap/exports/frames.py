@@ -15,9 +15,8 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.errors import InputError
 from idgap.gaps.query import GapFilters, ensure_current_ages
-from idgap.gaps.read import ITEM_COLUMNS, SORTABLE
+from idgap.gaps.read import ITEM_COLUMNS, gap_order
 from idgap.identity.queue import QueueFilters, queue_page
 from idgap.store.tables import cabinet_leads, lead_status
 
@@ -33,18 +32,6 @@ LEAD_NAME = ("first_name", "middle_name", "last_name")
 GAP_SCHEMA = {c: GAP_TYPES.get(c, S) for c in ITEM_COLUMNS} | {
     "lead_name": S, "lead_phone": S, "lead_plate": S,
 }  # fmt: skip
-
-
-def _gap_order(sort: str | None) -> list[sa.ColumnElement[Any]]:
-    """The gap table's order: `sort` as on screen, else unresolved first, oldest gap first."""
-    if not sort:
-        resolved_last = sa.case((ls.c.gap_reason == "resolved", 1), else_=0)
-        return [resolved_last, ls.c.gap_age_days.desc(), ls.c.lead_date.desc(), ls.c.lead_id]
-    key = sort.lstrip("-")
-    if key not in SORTABLE:
-        raise InputError(f"unknown sort {sort!r}; use one of {', '.join(sorted(SORTABLE))}")
-    col = SORTABLE[key]
-    return [col.desc() if sort.startswith("-") else col.asc(), ls.c.lead_id]
 
 
 def gap_frame(
@@ -67,7 +54,7 @@ def gap_frame(
         sa.select(*cols, name, cl.c.park_phone, cl.c.asset_plate_number)
         .select_from(ls.outerjoin(cl, cl.c.lead_id == ls.c.lead_id))
         .where(*where)
-        .order_by(*_gap_order(sort))
+        .order_by(*gap_order(sort))
     )
     rows = conn.execute(stmt).all()
     df = pl.DataFrame(rows, schema=GAP_SCHEMA, orient="row")

@@ -99,6 +99,13 @@ def _order_by(sort: str | None) -> list[sa.ColumnElement[Any]]:
     return [col.desc() if sort.startswith("-") else col.asc(), ls.c.lead_id]
 
 
+def gap_order(sort: str | None) -> list[sa.ColumnElement[Any]]:
+    """The gap table's order in one ORDER BY (exports): `sort`, else unresolved first."""
+    if sort:
+        return _order_by(sort)
+    return [sa.case((ls.c.gap_reason == "resolved", 1), else_=0), *_order_by(None)]
+
+
 def gap_items(
     conn: sa.Connection,
     *,

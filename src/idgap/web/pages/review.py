@@ -27,6 +27,7 @@ from idgap.web.deps import (
     render_page,
     web_state,
 )
+from idgap.web.pages.lead import actor
 from idgap.web.render import days_between, url_with
 from idgap.web.review_view import candidate_view, lead_facts
 from idgap.web.routing import WebRoute
@@ -117,8 +118,7 @@ def undo_offer(conn: Any, request: Request, user: WebUser) -> dict[str, str] | N
     lead_id = request.query_params.get("deshacer", "")[:64]
     if not lead_id:
         return None
-    who = undo.Actor(by=f"web:{user.name}", name=user.name, admin=user.can("admin"))
-    kind = undo.undoable(conn, lead_id, who)
+    kind = undo.undoable(conn, lead_id, actor(user))
     return {"lead_id": lead_id, "kind": kind} if kind else None
 
 
@@ -166,10 +166,11 @@ def dismiss(
 ) -> Response:
     if not note.strip():
         raise InputError("Escriba una nota que explique por qué ningún candidato coincide.")
-    who = undo.Actor(by=f"web:{user.name}", name=user.name, admin=user.can("admin"))
     try:
         with web_state(request).engine.begin() as conn:
-            lead_id = undo.dismiss(conn, unmatched_id, who=who, note=note.strip(), now=utc_now())
+            lead_id = undo.dismiss(
+                conn, unmatched_id, who=actor(user), note=note.strip(), now=utc_now()
+            )
     except Conflict as exc:
         flash(request, f"No se descartó: {exc.message}", "warn")
         return _after_action(pos, back)
