@@ -33,10 +33,16 @@ LAST = ["Jáuregui", "Quispe", "Mamani", "Pérez", "Gómez", "Torres", "Díaz", 
 
 
 def seed(engine: sa.Engine, n: int) -> None:
-    """n leads with names, phones and plates; 3 in 4 linked to a person with a driver."""
+    """n leads with names, phones and plates; 3 in 4 linked to a person with a driver.
+
+    Timestamps are spread a microsecond apart, as real writes are, so the whole-store
+    re-sync's watermark boundary holds one row, not the whole park.
+    """
     rng = np.random.default_rng(11)
     leads, people, links, drivers, queue = [], [], [], [], []
     for i in range(n):
+        at = NOW - dt.timedelta(microseconds=n - i)
+        book = {**BOOK, "idgap_loaded_at": at, "idgap_changed_at": at}
         lead_id = f"L{i:07d}"
         first, last = FIRST[rng.integers(len(FIRST))], LAST[rng.integers(len(LAST))]
         second = LAST[rng.integers(len(LAST))]
@@ -48,22 +54,22 @@ def seed(engine: sa.Engine, n: int) -> None:
         leads.append({"lead_id": lead_id, "id": lead_id, "lead_date": day,
                       "lead_created_at": NOW.replace(tzinfo=None), "first_name": first,
                       "last_name": f"{last} {second}", "park_phone": phone,
-                      "asset_plate_number": plate, **BOOK})  # fmt: skip
+                      "asset_plate_number": plate, **book})  # fmt: skip
         if i % 4 == 3:
             queue.append({"source_table": LEADS, "source_pk": lead_id, "outcome": "review",
                           "reason_code": "WEAK_MATCH_ONLY", "status": "OPEN", "candidates": [],
                           "created_at": NOW, "updated_at": NOW})  # fmt: skip
             continue
         key, driver = f"00000000-0000-0000-0000-{i:012d}", f"D{i:07d}"
-        people.append({"person_key": key, "created_at": NOW, "updated_at": NOW,
+        people.append({"person_key": key, "created_at": at, "updated_at": at,
                        "created_by": "b", "primary_name": f"{first} {last}".upper(),
                        "primary_phone": phone})  # fmt: skip
         drivers.append({"driver_id": driver, "park_id": "p", "full_name": f"{first} {last}",
                         "phone": phone, "license_number": f"Q{i:08d}", "car_number": plate,
-                        **BOOK})  # fmt: skip
+                        **book})  # fmt: skip
         for table, pk in ((LEADS, lead_id), ("drivers", driver)):
             links.append({"person_key": key, "source_table": table, "source_pk": pk,
-                          "match_rule": "B", "linked_at": NOW, "linked_by": "system"})  # fmt: skip
+                          "match_rule": "B", "linked_at": at, "linked_by": "system"})  # fmt: skip
     with engine.begin() as conn:
         for table, rows in ((t.cabinet_leads, leads), (t.drivers, drivers), (t.persons, people),
                             (t.identity_links, links), (t.identity_unmatched, queue)):  # fmt: skip
@@ -100,6 +106,9 @@ def run(url: str, n: int, repeat: int) -> dict:
         out["keys"] = conn.execute(sa.select(sa.func.count()).select_from(t.search_keys)).scalar()
     with engine.begin() as conn:
         out["resync_unchanged_s"] = round(timed(lambda: sync_search_keys(conn, None)), 2)
+        out["full_compare_unchanged_s"] = round(
+            timed(lambda: sync_search_keys(conn, None, full=True)), 2
+        )
     with engine.begin() as conn:
         conn.execute(t.cabinet_leads.update().where(t.cabinet_leads.c.lead_id == "L0000010")
                      .values(park_phone="999888777"))  # fmt: skip

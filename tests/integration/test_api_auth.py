@@ -42,6 +42,16 @@ def _person(api: Api, nth: int = 0) -> str:
     return str(api.scalar(stmt))
 
 
+def _dismissed_lead(api: Api) -> tuple[str, dict]:
+    """An item the operator dismissed: what the operator may then undo (reopen)."""
+    item = _open_item(api)
+    done = api("POST", f"/identity/unmatched/{item}/dismiss", "operator", json={"note": "no"})
+    assert done.status_code == 200, done.text
+    u = identity_unmatched
+    lead = api.scalar(sa.select(u.c.source_pk).where(u.c.id == item))
+    return f"/identity/leads/{lead}/undo", {"json": {"note": "reopen"}}
+
+
 def _open_item(api: Api) -> int:
     u = identity_unmatched
     stmt = sa.select(sa.func.min(u.c.id)).where(u.c.status == "OPEN", u.c.source_table == LEADS)
@@ -113,6 +123,13 @@ ROUTES: list[tuple[str, str, str, Request]] = [
         "/identity/unmatched/{unmatched_id}/dismiss",
         "operator",
         lambda api: (f"/identity/unmatched/{_open_item(api)}/dismiss", {"json": {"note": "no"}}),
+    ),
+    ("POST", "/identity/leads/{lead_id}/undo", "operator", lambda api: _dismissed_lead(api)),
+    (
+        "GET",
+        "/identity/leads/{lead_id}/history",
+        "viewer",
+        lambda api: (f"/identity/leads/{_lead_link(api)}/history", {}),
     ),
     ("GET", "/identity/runs", "viewer", _get("/identity/runs")),
     (

@@ -12,6 +12,7 @@ from idgap.gaps.read import gap_items, gap_summary
 from idgap.identity import manual
 from idgap.identity.read import list_persons, list_unmatched
 from idgap.identity.search import SearchTerms
+from idgap.identity.search_changes import write_watermark
 from idgap.identity.search_index import sync_search_keys
 from idgap.recovery.job import run_recovery
 from idgap.store.tables import drivers, identity_links, persons, search_keys
@@ -167,3 +168,32 @@ def test_dates_still_filter_with_search(searched):
             conn, filters={"q": "perez", "date_from": dt.date(2026, 11, 10)}, page_size=50
         )
         assert [r["lead_id"] for r in found["items"]] == ["L5"]
+
+
+def test_a_whole_store_refresh_rekeys_only_what_changed_since_the_last_one(searched):
+    later = NOW + dt.timedelta(hours=3)
+    with searched.begin() as conn:
+        assert sync_search_keys(conn, None) == 0  # nothing changed since the recovery run
+        conn.execute(
+            drivers.update()
+            .where(drivers.c.driver_id == "d2")
+            .values(phone="51900011122", idgap_changed_at=later)
+        )
+        # d2's person and its lead L2: re-keyed without naming them
+        assert sync_search_keys(conn, None) == 2
+        assert sync_search_keys(conn, None) == 0
+    with searched.connect() as conn:
+        assert lead_ids(conn, "900011122") == ["L2"]
+
+
+def test_a_full_sync_catches_back_dated_changes(searched):
+    with searched.begin() as conn:
+        sync_search_keys(conn, None)
+        write_watermark(conn, NOW + dt.timedelta(days=1))  # as after a later whole-store sync
+        conn.execute(
+            drivers.update()
+            .where(drivers.c.driver_id == "d2")
+            .values(phone="51900011122", idgap_changed_at=NOW - dt.timedelta(days=9))
+        )
+        assert sync_search_keys(conn, None) == 0  # stamped before the watermark: not seen
+        assert sync_search_keys(conn, None, full=True) == 2

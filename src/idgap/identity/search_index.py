@@ -18,6 +18,12 @@ import polars as pl
 import sqlalchemy as sa
 
 from idgap.gaps.inputs import chunked
+from idgap.identity.search_changes import (
+    changed_since,
+    newest_change,
+    read_watermark,
+    write_watermark,
+)
 from idgap.matching import normalize
 from idgap.store.tables import (
     cabinet_leads,
@@ -180,12 +186,30 @@ def sync_search_keys(
     lead_ids: Sequence[str] | None,
     *,
     person_keys: Sequence[str] | None = (),
+    full: bool = False,
 ) -> int:
-    """Rewrite the keys of these leads (None = all) and of their persons; -> entities rewritten.
+    """Rewrite the keys of these leads and of their persons; -> entities rewritten.
 
-    `person_keys` adds persons to re-key (e.g. one that just lost its last lead); with
-    `lead_ids=None` every active person is re-keyed.
+    `person_keys` adds persons to re-key (e.g. one that just lost its last lead).
+    `lead_ids=None` means every lead: the first time (or with `full=True`) every lead and
+    active person is compared; afterwards only what changed since (identity.search_changes).
     """
+    if lead_ids is not None:
+        return _sync(conn, lead_ids, person_keys)
+    since, newest = read_watermark(conn), newest_change(conn)
+    if since is None or full:
+        done = _sync(conn, None, None)
+    else:
+        leads, people = changed_since(conn, since)
+        done = _sync(conn, leads, [*people, *(person_keys or ())]) if leads or people else 0
+    write_watermark(conn, newest)
+    return done
+
+
+def _sync(
+    conn: sa.Connection, lead_ids: Sequence[str] | None, person_keys: Sequence[str] | None
+) -> int:
+    """Recompute, compare and rewrite (None = every lead and active person)."""
     persons_arg = None if lead_ids is None else list(person_keys or ())
     records, targets = _records(conn, lead_ids, persons_arg)
     keys = _keys(records)
