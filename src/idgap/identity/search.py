@@ -7,6 +7,7 @@ tokens (all must match, any order, each as a prefix), a phone (last 9 digits), a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -19,6 +20,8 @@ from idgap.store.tables import search_keys
 MIN_PREFIX = 3  # shorter name tokens must match a whole token
 MIN_CODE = 4  # licences and plates shorter than this are not searched as codes
 MAX_TEXT = 200
+KEY_PREFIX = re.compile(r"[0-9a-f-]{6,36}")  # the start of a person key (a UUID)
+KEY_LEN = 36
 
 __all__ = ["SearchTerms", "search_clause", "LEAD", "PERSON"]
 
@@ -93,8 +96,11 @@ def search_clause(
         return None
     sk = search_keys
     branches: list[sa.ColumnElement[bool]] = [id_col == terms.text]
-    if entity == PERSON and len(terms.text) >= 6:  # a person key pasted in part
-        branches.append(id_col.startswith(terms.text.lower(), autoescape=True))
+    key_part = terms.text.lower()
+    if entity == PERSON and KEY_PREFIX.fullmatch(key_part):  # a person key pasted in part
+        # a range, not LIKE: SQLite's LIKE ignores case and so never uses the primary key
+        pad = "f" * max(0, KEY_LEN - len(key_part))
+        branches.append(sa.and_(id_col >= key_part, id_col <= key_part + pad))
     if terms.tokens:
         branches.append(_all_tokens(entity, id_col, terms.tokens))
     if terms.phone:
