@@ -8,8 +8,8 @@ from idgap.clock import today
 from idgap.errors import NotFound
 from idgap.exports import FORMATS, content_type, gap_frame, review_frame, to_bytes
 from idgap.web.deps import Conn, Viewer
-from idgap.web.pages.dashboard import _filters as dashboard_filters
 from idgap.web.pages.dashboard import _sort as dashboard_sort
+from idgap.web.pages.dashboard import parse_filters
 from idgap.web.pages.review import queue_params
 from idgap.web.routing import WebRoute
 
@@ -33,10 +33,10 @@ def export_gaps(request: Request, fmt: str, user: Viewer, conn: Conn) -> Respons
     """The dashboard's gap table, every page of it, with the dashboard's filters and order."""
     fmt = _format(fmt)
     p = request.query_params
-    filters = dashboard_filters(
-        p.get("gap_reason"), p.get("risk_level"), p.get("date_from"), p.get("date_to")
-    )
-    filters["q"] = (p.get("q") or "").strip()[:200]
+    filters = parse_filters(
+        p.get("gap_reason"), p.get("risk_level"), p.get("date_from"), p.get("date_to"),
+        (p.get("q") or "").strip()[:200],
+    )  # fmt: skip
     df = gap_frame(conn, filters=filters, sort=dashboard_sort(p.get("sort")), today=today())
     return _download(to_bytes(df, fmt, sheet="brechas"), fmt, "brechas")
 
