@@ -15,7 +15,6 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from idgap.identity.persons import leads_of_persons
 from idgap.store.tables import (
     cabinet_leads,
     drivers,
@@ -80,5 +79,7 @@ def changed_since(conn: sa.Connection, since: dt.datetime) -> tuple[list[str], l
         .where(lk.c.source_table == DRIVERS, drivers.c.idgap_changed_at >= since)
     )
     people |= set(conn.execute(changed_drivers).scalars())
+    from idgap.identity.changes import leads_of_persons  # changes -> gaps.status -> here
+
     leads |= set(leads_of_persons(conn, sorted(people)))  # their keys hold the person's data
     return sorted(leads), sorted(people)

@@ -24,9 +24,10 @@ from idgap.config import Settings
 from idgap.errors import Conflict, Forbidden, NotFound
 from idgap.gaps.status import refresh_lead_status
 from idgap.identity import manual
+from idgap.identity.changes import leads_of_persons
 from idgap.identity.origin import ensure_origins
-from idgap.identity.persons import LEAD_TYPE_TABLES, leads_of_persons
-from idgap.identity.writer import append_decisions
+from idgap.identity.persons import LEAD_TYPE_TABLES
+from idgap.identity.writer import direct_decisions, log_decisions
 from idgap.matching.model import Reason
 from idgap.store.tables import (
     identity_links,
@@ -218,7 +219,7 @@ def _back_to_queue(
         "index_version": engine.index_version if engine is not None else None,
         "input_hash": engine.input_hash if engine is not None else None,
     }  # fmt: skip
-    append_decisions(conn, [decision], run_id=None, now=now, by=who.by)
+    log_decisions(conn, direct_decisions([decision]), run_id=None, now=now, by=who.by)
 
 
 def undo_last(
