@@ -45,6 +45,9 @@ def test_demo_runs_end_to_end_and_again_changes_nothing(tmp_path):
         leads = conn.execute(sa.select(sa.func.count()).select_from(lead_status)).scalar_one()
         links = conn.execute(sa.select(sa.func.count()).select_from(identity_links)).scalar_one()
     assert leads == 150 and links > 0
+    # the diagnosis reads claims after the payment report was tied to the matched leads
+    paid = re.search(r"Paid by Yango\s+S/ ([\d,.]+)", first)
+    assert paid and float(paid.group(1).replace(",", "")) > 0, first
     second = _demo(db_url, park)
     assert "import: 0 loaded, 0 updated" in second
     assert re.search(r"match run #\d+: 0 decided - 0 matched", second)

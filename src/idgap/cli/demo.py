@@ -118,10 +118,10 @@ def _match(steps: Steps, st: Any) -> Any:
 
 
 def _diagnose(steps: Steps, st: Any) -> dict[str, Any]:
-    from idgap.gaps.diagnose import diagnose
+    from idgap.cli.diagnose import current_diagnosis
 
-    with steps.step("diagnose", total=1), st.engine.connect() as conn:
-        return diagnose(conn, now=utc_now(), settings=st.settings)
+    with steps.step("diagnose", total=1):
+        return current_diagnosis(st)
 
 
 def _print_summary(steps: Steps, files: dict, imported: Any, run: Any, total: float) -> None:

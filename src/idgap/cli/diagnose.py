@@ -22,17 +22,21 @@ def diagnose_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Gap metrics, job freshness, top fail reasons, 24 h volume, links, recommendations."""
-    from idgap.claims.read import ensure_current
-    from idgap.gaps.diagnose import diagnose
-
-    st = state()
-    ensure_current(st.engine, settings=st.settings, now=utc_now(), by="cli")
-    with st.engine.connect() as conn:
-        report = diagnose(conn, now=utc_now(), settings=st.settings)
+    report = current_diagnosis(state())
     if as_json:
         print_json(report)
     else:
         print_diagnosis(report, console)
+
+
+def current_diagnosis(st: Any) -> dict[str, Any]:
+    """The diagnosis after settling payments the store has not tied yet (claims read current)."""
+    from idgap.claims.read import ensure_current
+    from idgap.gaps.diagnose import diagnose
+
+    ensure_current(st.engine, settings=st.settings, now=utc_now(), by="cli")
+    with st.engine.connect() as conn:
+        return diagnose(conn, now=utc_now(), settings=st.settings)
 
 
 def _fmt_ts(value: Any) -> str:
