@@ -184,67 +184,74 @@ def _enrich(conn: sa.Connection, items: list[dict[str, Any]]) -> None:
             c["linked_person"] = owners.get(c.get("driver_id"))
 
 
-def get_lead(conn: sa.Connection, lead_id: str, *, settings: Settings) -> dict[str, Any]:
-    lead = (
-        conn.execute(sa.select(cabinet_leads).where(cabinet_leads.c.lead_id == lead_id))
-        .mappings()
-        .first()
-    )
-    if lead is None:
-        raise NotFound(f"no lead {lead_id}")
-    status = (
-        conn.execute(sa.select(lead_status).where(lead_status.c.lead_id == lead_id))
-        .mappings()
-        .first()
-    )
+def _first(conn: sa.Connection, query: sa.Select) -> dict[str, Any] | None:
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def _lead_decisions(conn: sa.Connection, lead_id: str) -> list[dict[str, Any]]:
     md = match_decisions
-    decisions = _rows(
-        conn,
+    query = (
         sa.select(md)
         .where(md.c.source_table == LEADS, md.c.source_pk == lead_id)
-        .order_by(md.c.decided_at.desc(), md.c.id.desc()),
+        .order_by(md.c.decided_at.desc(), md.c.id.desc())
     )
-    queued = (
-        conn.execute(
-            sa.select(identity_unmatched).where(
-                identity_unmatched.c.source_table == LEADS,
-                identity_unmatched.c.source_pk == lead_id,
-            )
+    return _rows(conn, query)
+
+
+def _person_trips(
+    conn: sa.Connection, person_key: str, window: dict[str, dt.date]
+) -> list[dict[str, Any]]:
+    """Daily trips of every driver account of the person, inside the lead's claim window."""
+    lk, sd = identity_links, summary_daily
+    drivers = sa.select(lk.c.source_pk).where(
+        lk.c.person_key == person_key, lk.c.source_table == "drivers"
+    )
+    query = (
+        sa.select(
+            sd.c.driver_id,
+            sd.c.activity_date,
+            sd.c.count_orders_completed,
+            sd.c.sum_work_time_seconds,
         )
-        .mappings()
-        .first()
+        .where(
+            sd.c.driver_id.in_(drivers),
+            sd.c.activity_date >= window["start"],
+            sd.c.activity_date < window["end_exclusive"],
+        )
+        .order_by(sd.c.activity_date)
     )
-    trips, window = [], None
+    return _rows(conn, query)
+
+
+def get_lead(conn: sa.Connection, lead_id: str, *, settings: Settings) -> dict[str, Any]:
+    """A lead with its status, decisions, queue entry and the trips its person made in window."""
+    lead = _first(conn, sa.select(cabinet_leads).where(cabinet_leads.c.lead_id == lead_id))
+    if lead is None:
+        raise NotFound(f"no lead {lead_id}")
+    status = _first(conn, sa.select(lead_status).where(lead_status.c.lead_id == lead_id))
+    queued = _first(
+        conn,
+        sa.select(identity_unmatched).where(
+            identity_unmatched.c.source_table == LEADS,
+            identity_unmatched.c.source_pk == lead_id,
+        ),
+    )
+    trips: list[dict[str, Any]] = []
+    window = None
     if status and status["person_key"]:
-        lk = identity_links
-        drv = list(
-            conn.execute(
-                sa.select(lk.c.source_pk).where(
-                    lk.c.person_key == status["person_key"], lk.c.source_table == "drivers"
-                )
-            ).scalars()
-        )
         start = lead["lead_date"]
-        end = start + dt.timedelta(days=settings.claim_window_days)
-        window = {"start": start, "end_exclusive": end}
-        sd = summary_daily
-        trips = _rows(
-            conn,
-            sa.select(
-                sd.c.driver_id,
-                sd.c.activity_date,
-                sd.c.count_orders_completed,
-                sd.c.sum_work_time_seconds,
-            )
-            .where(sd.c.driver_id.in_(drv), sd.c.activity_date >= start, sd.c.activity_date < end)
-            .order_by(sd.c.activity_date),
-        )
+        window = {
+            "start": start,
+            "end_exclusive": start + dt.timedelta(days=settings.claim_window_days),
+        }
+        trips = _person_trips(conn, status["person_key"], window)
     total = sum(t["count_orders_completed"] for t in trips)
     return {
-        "lead": dict(lead),
-        "status": dict(status) if status else None,
-        "decisions": decisions,
-        "queue": dict(queued) if queued else None,
+        "lead": lead,
+        "status": status,
+        "decisions": _lead_decisions(conn, lead_id),
+        "queue": queued,
         "window": window,
         "trips": trips,
         "milestones": milestones_py(total, settings),
