@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +13,9 @@ from rich.table import Table
 from idgap.cli.common import console
 from idgap.clock import today
 from idgap.errors import InputError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def generate(
@@ -41,15 +44,9 @@ def generate(
 ) -> None:
     """Generate a realistic synthetic park with ground truth (truth_leads.csv)."""
     from idgap.synth import generate_park, write_park
-    from idgap.synth.variants import VARIANTS
 
     anchor = _anchor(anchor_date)
-    if leads < 1 or drivers < 1:
-        raise InputError("--leads and --drivers must be positive")
-    if variant not in VARIANTS:
-        raise InputError(f"--variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
-    if flag_errors is not None and (variant == "default" or not 0.0 <= flag_errors <= 1.0):
-        raise InputError("--flag-errors needs --variant hard or holdout and a share in 0..1")
+    _check_options(leads, drivers, variant, flag_errors)
     started = time.perf_counter()
     label = f"{variant} park, {leads:,} leads x {drivers:,} drivers (seed {seed})"
     with console.status(f"generating a {label}..."):
@@ -69,6 +66,22 @@ def generate(
         f"synthetic {variant} park in {out}/ - anchor {anchor.isoformat()}, generated in "
         f"{generated - started:.1f}s, written in {done - generated:.1f}s"
     )
+    _print_files(title, out, counts)
+    _print_cases(park.truth)
+
+
+def _check_options(leads: int, drivers: int, variant: str, flag_errors: float | None) -> None:
+    from idgap.synth.variants import VARIANTS
+
+    if leads < 1 or drivers < 1:
+        raise InputError("--leads and --drivers must be positive")
+    if variant not in VARIANTS:
+        raise InputError(f"--variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    if flag_errors is not None and (variant == "default" or not 0.0 <= flag_errors <= 1.0):
+        raise InputError("--flag-errors needs --variant hard or holdout and a share in 0..1")
+
+
+def _print_files(title: str, out: Path, counts: dict[str, int]) -> None:
     table = Table(title=title)
     table.add_column("file")
     table.add_column("rows", justify="right")
@@ -76,10 +89,13 @@ def generate(
     for name, rows in counts.items():
         table.add_row(name, f"{rows:,}", f"{(out / name).stat().st_size / 1e6:.1f} MB")
     console.print(table)
-    cases = park.truth["case"].value_counts(sort=True).iter_rows()
+
+
+def _print_cases(truth: pl.DataFrame) -> None:
+    cases = truth["case"].value_counts(sort=True).iter_rows()
     console.print("truth cases: " + ", ".join(f"{case} {n:,}" for case, n in cases))
-    if "cases" in park.truth.columns:
-        tags = park.truth["cases"].str.split("|").explode().value_counts(sort=True)
+    if "cases" in truth.columns:
+        tags = truth["cases"].str.split("|").explode().value_counts(sort=True)
         console.print(
             "every case and mishap: " + ", ".join(f"{t} {n:,}" for t, n in tags.iter_rows())
         )
