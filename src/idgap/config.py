@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from idgap.clock import DEFAULT_TIMEZONE
+
 YEGO_PARK_ID = "08e20910d81d42658d4334d3f6d10ac0"
 
 
@@ -25,7 +27,7 @@ class Settings(BaseSettings):
     park_id: str = Field(YEGO_PARK_ID, description="Target park: links go to its driver accounts.")
     currency: str = Field("S/", description="Currency symbol shown next to amounts.")
     timezone: str = Field(
-        "America/Lima", description="The park's time zone: the web UI shows times in it."
+        DEFAULT_TIMEZONE, description="The park's time zone: the web UI shows times in it."
     )
     ruleset: str = Field("idgap", description="Matching ruleset: 'idgap' (default) or 'ct4'.")
     name_similarity_threshold: float = Field(0.66, description="Reference R3 name threshold.")

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from idgap.claims.ledger import expire_claims
 from idgap.claims.model import FLAG_COLUMNS, ClaimStatus, PaymentOutcome
 from idgap.claims.settle import ensure_settled
+from idgap.clock import park_day
 from idgap.config import Settings
 from idgap.errors import InputError
 from idgap.gaps.query import _day, _text, money
@@ -91,7 +92,7 @@ class ClaimFilters:
 def ensure_current(engine: sa.Engine, *, settings: Settings, now: dt.datetime, by: str) -> None:
     ensure_settled(engine, settings=settings, now=now, by=by)
     with engine.begin() as conn:
-        expire_claims(conn, today=now.date())
+        expire_claims(conn, today=park_day(now, settings.timezone))
 
 
 def totals(conn: sa.Connection, filters: ClaimFilters | None = None) -> dict[str, Any]:

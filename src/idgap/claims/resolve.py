@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from idgap.claims.ledger import refresh_claims
 from idgap.claims.model import PaymentOutcome, PaymentReason
+from idgap.clock import park_day
 from idgap.config import Settings
 from idgap.errors import Conflict, InputError, NotFound
 from idgap.store.tables import cabinet_payments, lead_status, payment_matches
@@ -73,7 +74,9 @@ def link_payment(
     }
     _write(conn, payment_id, values, previous)
     touched = [lead_id] + ([previous.lead_id] if previous and previous.lead_id else [])
-    refresh_claims(conn, touched, today=now.date(), settings=settings, now=now)
+    refresh_claims(
+        conn, touched, today=park_day(now, settings.timezone), settings=settings, now=now
+    )
     return {"lead_id": lead_id, "person_key": lead.person_key}
 
 
@@ -99,7 +102,13 @@ def dismiss_payment(
     }
     _write(conn, payment_id, values, previous)
     if previous is not None and previous.lead_id:
-        refresh_claims(conn, [previous.lead_id], today=now.date(), settings=settings, now=now)
+        refresh_claims(
+            conn,
+            [previous.lead_id],
+            today=park_day(now, settings.timezone),
+            settings=settings,
+            now=now,
+        )
 
 
 def _note(note: str | None) -> str | None:

@@ -25,6 +25,7 @@ from idgap.claims.matching import (
     match_payments,
 )
 from idgap.claims.model import SYSTEM
+from idgap.clock import park_day
 from idgap.config import Settings
 from idgap.matching.normalize import join_name
 from idgap.store.bulk import insert_frame, now_column, read_frame
@@ -163,7 +164,9 @@ def settle(conn: sa.Connection, *, settings: Settings, now: dt.datetime, by: str
     """Settle the payments, refresh the claims of the leads they moved, record a claims run."""
     started = time.perf_counter()
     leads, counts = settle_payments(conn, settings=settings, now=now)
-    written = refresh_claims(conn, leads, today=now.date(), settings=settings, now=now)
+    written = refresh_claims(
+        conn, leads, today=park_day(now, settings.timezone), settings=settings, now=now
+    )
     stats = {
         **counts,
         "claims_written": written,

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from idgap.cli.common import console, one_line_errors, print_json, state
-from idgap.clock import utc_now
+from idgap.clock import park_day, utc_now
 from idgap.errors import InputError
 
 claims_app = typer.Typer(help="The claims ledger: what Yango owes, paid and disputes.")
@@ -91,7 +91,9 @@ def refresh() -> None:
     now = utc_now()
     with st.engine.begin() as conn:
         settle(conn, settings=st.settings, now=now, by="cli")
-        n = refresh_claims(conn, None, today=now.date(), settings=st.settings, now=now)
+        n = refresh_claims(
+            conn, None, today=park_day(now, st.settings.timezone), settings=st.settings, now=now
+        )
     console.print(f"claims ledger refreshed: {n:,} rows rewritten")
 
 

@@ -6,6 +6,7 @@ nothing new and the match run finds nothing left to re-decide.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from idgap.cli.common import console, one_line_errors, state
 from idgap.cli.progress import CountColumn, counted
-from idgap.clock import utc_now
+from idgap.clock import today, utc_now
 from idgap.errors import InputError
 
 SERVE_URL = "http://127.0.0.1:8000/"
@@ -75,7 +76,10 @@ def demo(
     started = time.perf_counter()
     with _progress() as progress:
         steps = Steps(progress)
-        files = _generate(steps, leads=leads, drivers=drivers, seed=seed, directory=directory)
+        files = _generate(
+            steps, leads=leads, drivers=drivers, seed=seed, directory=directory,
+            anchor=today(st.settings.timezone),
+        )  # fmt: skip
         imported = _import(steps, st, directory)
         run = _match(steps, st)
         report = _diagnose(steps, st)
@@ -87,11 +91,13 @@ def demo(
     _print_next_steps(st, directory)
 
 
-def _generate(steps: Steps, *, leads: int, drivers: int, seed: int, directory: Path) -> dict:
+def _generate(
+    steps: Steps, *, leads: int, drivers: int, seed: int, directory: Path, anchor: dt.date
+) -> dict:
     from idgap.synth import generate_park, write_park
 
     with steps.step(f"generate {leads:,} leads x {drivers:,} drivers", total=2) as update:
-        park = generate_park(leads=leads, drivers=drivers, seed=seed, anchor_date=utc_now().date())
+        park = generate_park(leads=leads, drivers=drivers, seed=seed, anchor_date=anchor)
         update(1, 2)
         return write_park(park, directory)
 

@@ -36,8 +36,9 @@ def export_gaps(
     """The gap table (one row per lead), filtered as on the dashboard."""
     filters = {"gap_reason": gap_reason, "risk_level": risk_level, "date_from": date_from,
                "date_to": date_to, "q": q}  # fmt: skip
-    with state().engine.connect() as conn:
-        df = gap_frame(conn, filters=filters, sort=sort, today=today())
+    st = state()
+    with st.engine.connect() as conn:
+        df = gap_frame(conn, filters=filters, sort=sort, today=today(st.settings.timezone))
     write_file(df, out, _fmt(out, xlsx), sheet="brechas")
     console.print(f"wrote {df.height:,} leads to {out}")
 
@@ -61,8 +62,9 @@ def export_review(
     """The review queue (one row per item, best candidate included), most money first."""
     filters = {"status": status, "reason_code": reason_code, "min_amount": min_amount,
                "linkable_only": linkable_only, "q": q, "sort": sort}  # fmt: skip
-    with state().engine.connect() as conn:
-        df = review_frame(conn, filters=filters)
+    st = state()
+    with st.engine.connect() as conn:
+        df = review_frame(conn, filters=filters, today=today(st.settings.timezone))
     write_file(df, out, _fmt(out, xlsx), sheet="revision")
     console.print(f"wrote {df.height:,} queue items to {out}")
 

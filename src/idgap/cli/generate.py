@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from idgap.cli.common import console
+from idgap.cli.common import console, state
 from idgap.clock import today
 from idgap.errors import InputError
 
@@ -103,7 +103,7 @@ def _print_cases(truth: pl.DataFrame) -> None:
 
 def _anchor(text: str | None) -> dt.date:
     if not text:
-        return today()
+        return today(state().settings.timezone)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

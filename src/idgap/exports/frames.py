@@ -77,9 +77,14 @@ def _candidates(raw: object) -> list[dict[str, Any]]:
 
 
 def review_frame(
-    conn: sa.Connection, *, filters: QueueFilters | Mapping[str, Any] | None = None
+    conn: sa.Connection,
+    *,
+    filters: QueueFilters | Mapping[str, Any] | None = None,
+    today: dt.date | None = None,
 ) -> pl.DataFrame:
     """Every queue item that passes `filters`, most money first, with its best candidate."""
+    if today is not None:
+        ensure_current_ages(conn, today=today)
     items, _ = queue_page(conn, QueueFilters.of(filters), limit=None)
     out = []
     for it in items:

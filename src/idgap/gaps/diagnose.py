@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from idgap.claims.diagnose import claims_section
+from idgap.clock import park_day
 from idgap.config import Settings
 from idgap.gaps.health import JOB_KINDS, freshness, review_backlog, system_status
 from idgap.gaps.query import ensure_current_ages, money
@@ -34,7 +35,7 @@ UNKNOWN_SAMPLE = 5
 
 def diagnose(conn: sa.Connection, *, now: dt.datetime, settings: Settings) -> dict[str, Any]:
     """Everything an operator needs to judge the gap and the recovery job, as plain data."""
-    today = now.date()
+    today = park_day(now, settings.timezone)
     ensure_current_ages(conn, today=today)
     gap = gap_summary(conn, filters=None, today=today)
     report: dict[str, Any] = {

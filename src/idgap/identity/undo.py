@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from idgap.clock import park_day
 from idgap.config import Settings
 from idgap.errors import Conflict, Forbidden, NotFound
 from idgap.gaps.status import refresh_lead_status
@@ -98,7 +99,9 @@ def reopen(
         raise Forbidden(f"only an administrator may reopen what {row.resolved_by} dismissed")
     _set_open(conn, row.id, now)
     _history(conn, lead_id, "reopen", None, who, note or "reopened", now)
-    refresh_lead_status(conn, [lead_id], today=now.date(), settings=settings, now=now)
+    refresh_lead_status(
+        conn, [lead_id], today=park_day(now, settings.timezone), settings=settings, now=now
+    )
     return {"lead_id": lead_id, "undone": "dismiss", "person_key": None}
 
 
@@ -132,7 +135,9 @@ def undo_link(
                        reason=f"undo link of {lead_id}")  # fmt: skip
     _back_to_queue(conn, lead_id, link, who, note, now)
     leads = [lead_id, *leads_of_persons(conn, [link.person_key])]
-    refresh_lead_status(conn, leads, today=now.date(), settings=settings, now=now)
+    refresh_lead_status(
+        conn, leads, today=park_day(now, settings.timezone), settings=settings, now=now
+    )
     return {"lead_id": lead_id, "undone": "link", "person_key": link.person_key,
             "person_retired": retired}  # fmt: skip
 

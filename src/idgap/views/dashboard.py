@@ -30,9 +30,10 @@ class DashboardQuery:
 
 
 def dashboard_view(
-    conn: sa.Connection, *, query: DashboardQuery, now: dt.datetime
+    conn: sa.Connection, *, query: DashboardQuery, now: dt.datetime, today: dt.date
 ) -> dict[str, Any]:
-    day = now.date()
+    """`today` is the park's day at `now` (idgap.clock.park_day): ages count from it."""
+    day = today
     f = query.filters
     summary = gap_summary(conn, filters=f, today=day)
     page = gap_items(

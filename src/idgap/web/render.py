@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Undefined
 from starlette.templating import Jinja2Templates
 
+from idgap.clock import DEFAULT_TIMEZONE
 from idgap.web import labels
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -128,7 +129,7 @@ def url_with(base: str, params: Mapping[str, Any], **changes: Any) -> str:
     return f"{base}?{urlencode(query)}" if query else base
 
 
-def make_templates(timezone: str = "America/Lima") -> Jinja2Templates:
+def make_templates(timezone: str = DEFAULT_TIMEZONE) -> Jinja2Templates:
     from idgap.web.review_view import evidence_view  # review_view imports this module
 
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from idgap import clock
 from idgap.api.deps import AppSettings, Conn, Viewer
 from idgap.api.schemas import (
     AlertsResponse,
@@ -15,7 +16,6 @@ from idgap.api.schemas import (
     IdentityGapResponse,
     RiskLevel,
 )
-from idgap.clock import utc_now
 from idgap.gaps.alerts import gap_alerts
 from idgap.gaps.health import data_health
 from idgap.gaps.read import gap_items, gap_summary, recovery_status
@@ -40,7 +40,7 @@ def identity_gaps(
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Totals, reason x risk breakdown and one page of leads (unresolved first)."""
-    now = utc_now()
+    now = clock.utc_now()
     filters = {
         "date_from": date_from,
         "date_to": date_to,
@@ -48,7 +48,7 @@ def identity_gaps(
         "gap_reason": gap_reason,
         "q": q,
     }
-    summary = gap_summary(conn, filters=filters, today=now.date())
+    summary = gap_summary(conn, filters=filters, today=clock.park_day(now, settings.timezone))
     page_data = gap_items(conn, filters=filters, page=page, page_size=page_size)
     mark_stale_runs(conn, now=now, stale_after_s=settings.run_stale_after_s)
     job = recovery_status(conn, now=now)
@@ -65,14 +65,14 @@ def identity_gaps(
 
 
 @router.get("/identity-gaps/alerts", response_model=AlertsResponse)
-def alerts(conn: Conn, _: Viewer) -> dict[str, Any]:
+def alerts(conn: Conn, _: Viewer, settings: AppSettings) -> dict[str, Any]:
     """Alerting leads, severity high > medium > low, then the longest open."""
-    return gap_alerts(conn, today=utc_now().date())
+    return gap_alerts(conn, today=clock.park_day(clock.utc_now(), settings.timezone))
 
 
 @router.get("/data-health", response_model=DataHealth)
 def health(conn: Conn, _: Viewer, settings: AppSettings) -> dict[str, Any]:
     """System health (REF §5.4), watching the recovery job's own runs."""
-    now = utc_now()
+    now = clock.utc_now()
     mark_stale_runs(conn, now=now, stale_after_s=settings.run_stale_after_s)
     return data_health(conn, now=now)

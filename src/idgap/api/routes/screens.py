@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from idgap import clock
 from idgap.api.deps import AppSettings, Conn, Viewer
 from idgap.api.schemas import GapReason, RiskLevel
-from idgap.clock import utc_now
 from idgap.gaps.query import GapFilters
 from idgap.views.dashboard import PAGE_SIZE, DashboardQuery, dashboard_view
 from idgap.views.health import health_view
@@ -29,6 +29,7 @@ Page = Annotated[int, Query(ge=1, le=1_000_000)]
 def dashboard(
     conn: Conn,
     _: Viewer,
+    settings: AppSettings,
     gap_reason: GapReason | None = None,
     risk_level: RiskLevel | None = None,
     date_from: dt.date | None = None,
@@ -36,22 +37,27 @@ def dashboard(
     sort: Annotated[str | None, Query(max_length=40)] = None,
     page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = PAGE_SIZE,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     """Totals, job tiles, reason x risk, one page of leads, alert groups and the trend."""
     filters = GapFilters.of(
         {"gap_reason": gap_reason, "risk_level": risk_level,
-         "date_from": date_from, "date_to": date_to}
+         "date_from": date_from, "date_to": date_to, "q": q}
     )  # fmt: skip
     query = DashboardQuery(filters=filters, sort=sort or None, page=page, page_size=page_size)
-    return dashboard_view(conn, query=query, now=utc_now())
+    now = clock.utc_now()
+    return dashboard_view(conn, query=query, now=now, today=clock.park_day(now, settings.timezone))
 
 
 @router.get("/review")
 def review(
-    conn: Conn, _: Viewer, pos: Annotated[int, Query(ge=0, le=10_000_000)] = 0
+    conn: Conn,
+    _: Viewer,
+    settings: AppSettings,
+    pos: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     """The review queue's size and the entries from `pos` on (the first is on screen)."""
-    return review_view(conn, pos=pos)
+    return review_view(conn, pos=pos, today=clock.park_day(clock.utc_now(), settings.timezone))
 
 
 @router.get("/leads/{lead_id}")
@@ -61,7 +67,8 @@ def lead(
     settings: AppSettings,
     lead_id: Annotated[str, Path(max_length=200)],
 ) -> dict[str, Any]:
-    return lead_view(conn, lead_id, settings=settings, today=utc_now().date())
+    today = clock.park_day(clock.utc_now(), settings.timezone)
+    return lead_view(conn, lead_id, settings=settings, today=today)
 
 
 @router.get("/runs")
@@ -79,4 +86,4 @@ def run(conn: Conn, _: Viewer, run_id: Annotated[int, Path(ge=1, le=2**31 - 1)])
 @router.get("/health")
 def health(conn: Conn, _: Viewer, settings: AppSettings) -> dict[str, Any]:
     """Status and findings (those of `idgap diagnose`), backlog, identity counts, activity."""
-    return health_view(conn, now=utc_now(), settings=settings)
+    return health_view(conn, now=clock.utc_now(), settings=settings)

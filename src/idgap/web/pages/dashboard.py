@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from idgap.clock import utc_now
+from idgap import clock
 from idgap.errors import InputError
 from idgap.gaps.query import GapFilters
 from idgap.gaps.rules import GAP_REASONS, RISK_LEVELS
@@ -129,7 +129,8 @@ def dashboard(
     filters = parse_filters(gap_reason, risk_level, date_from, date_to, q)
     query = DashboardQuery(filters=filters, sort=_sort(sort), page=page)
     stale_runs(request, conn)
-    view = dashboard_view(conn, query=query, now=utc_now())
+    now, settings = clock.utc_now(), web_state(request).settings
+    view = dashboard_view(conn, query=query, now=now, today=clock.park_day(now, settings.timezone))
     points = points_from_rows(view["trend"]["items"])
     params = {
         "gap_reason": gap_reason,
@@ -152,5 +153,5 @@ def dashboard(
         risks=list(RISK_LEVELS),
         **breakdown_view(view["breakdown"]),
         trend_svg=trend_svg(points),
-        money_svg=money_svg(points, currency=web_state(request).settings.currency),
+        money_svg=money_svg(points, currency=settings.currency),
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from idgap.clock import utc_now
+from idgap import clock
 from idgap.errors import Conflict
 from idgap.identity import undo
 from idgap.views.lead import lead_view
@@ -63,7 +63,8 @@ def decision_rows(
 @router.get("/leads/{lead_id}", name="web_lead")
 def lead_page(request: Request, lead_id: str, user: Viewer, conn: Conn) -> Response:
     settings = web_state(request).settings
-    view = lead_view(conn, lead_id, settings=settings, today=utc_now().date())
+    today = clock.park_day(clock.utc_now(), settings.timezone)
+    view = lead_view(conn, lead_id, settings=settings, today=today)
     facts = lead_facts(view, {"source_pk": lead_id})
     return render_page(
         request,
@@ -105,7 +106,7 @@ def undo_lead(
     try:
         with state.engine.begin() as conn:
             done = undo.undo_last(
-                conn, lead_id, who=actor(user), note=note.strip() or None, now=utc_now(),
+                conn, lead_id, who=actor(user), note=note.strip() or None, now=clock.utc_now(),
                 settings=state.settings,
             )  # fmt: skip
     except Conflict as exc:

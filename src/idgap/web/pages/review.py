@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from idgap.clock import utc_now
+from idgap import clock
 from idgap.errors import Conflict, InputError
 from idgap.identity import manual, undo
 from idgap.identity.queue import DEFAULT_SORT, SORTS, STATUSES, QueueFilters
@@ -71,7 +71,8 @@ def review(
     request: Request, user: Viewer, conn: Conn, pos: int = Query(0, ge=0, le=MAX_POS)
 ) -> Response:
     filters, link = queue_params(request.query_params)
-    view = review_view(conn, pos=pos, count=SIDE_LIST, filters=filters)
+    today = clock.park_day(clock.utc_now(), web_state(request).settings.timezone)
+    view = review_view(conn, pos=pos, count=SIDE_LIST, filters=filters, today=today)
     total = view["total"]
     if pos and pos >= total and total:
         return RedirectResponse(url_with("/revision", link, pos=total - 1), status_code=303)
@@ -144,7 +145,7 @@ def link_candidate(
                 driver_id=driver_id.strip(),
                 by=f"web:{user.name}",
                 note=note.strip() or None,
-                now=utc_now(),
+                now=clock.utc_now(),
                 settings=state.settings,
             )
     except Conflict as exc:  # someone (or the job) linked it meanwhile: say so, show the next
@@ -169,7 +170,7 @@ def dismiss(
     try:
         with web_state(request).engine.begin() as conn:
             lead_id = undo.dismiss(
-                conn, unmatched_id, who=actor(user), note=note.strip(), now=utc_now()
+                conn, unmatched_id, who=actor(user), note=note.strip(), now=clock.utc_now()
             )
     except Conflict as exc:
         flash(request, f"No se descartó: {exc.message}", "warn")
