@@ -44,6 +44,8 @@ from idgap.intake.upsert import (
     reject_frame,
     stage_names,
 )
+from idgap.recovery.index_store import index_imported, store_marker
+from idgap.source_tables import SourceTable
 from idgap.store.bulk import refresh_statistics, stage_frames
 from idgap.store.tables import (
     SOURCE_TABLES,
@@ -219,6 +221,8 @@ def _load_all(
     the legacy tables, then refresh the gap status of every lead touched, once."""
     ordered = sorted(sources, key=lambda s: LOAD_ORDER.index(s.spec.table))
     plans = [_plan(conn, s, run_id=run_id, now=now) for s in ordered if not s.spec.legacy]
+    drivers_plan = next((p for p, _, _ in plans if p.spec.table == SourceTable.DRIVERS), None)
+    index_before = store_marker(conn) if drivers_plan is not None else None
     frames = {
         name: frame
         for plan, rep, rejects in plans
@@ -232,6 +236,9 @@ def _load_all(
             record_rejects(conn, rejects, rep, listed=LISTED, staged=staged)
             leads = _union(leads, _touched_leads(conn, plan))
             reports.append(rep)
+    if drivers_plan is not None and index_before is not None:  # from the rows, not re-read
+        rows = pl.concat([drivers_plan.new, drivers_plan.changed], how="diagonal_relaxed")
+        index_imported(conn, rows, before=index_before, now=now)
     if any(rep.table == PAYMENTS for rep in reports):  # tie the payments to leads (issue 14)
         leads = _union(leads, settle_payments(conn, settings=settings, now=now)[0])
     for source in (s for s in ordered if s.spec.legacy):

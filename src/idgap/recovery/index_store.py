@@ -1,21 +1,25 @@
-"""The driver index, persisted: `driver_index` rows + `index_versions`, kept incrementally.
+"""The driver index, kept: `drivers` normalised in one vectorised Polars pass, cached as Parquet.
 
-Only drivers whose `idgap_row_hash` changed (or that are new) are re-normalised; removed
-drivers are dropped. Which ones is decided in SQL (two anti-joins on the primary key), so
-only their ids leave the database. The version is the content hash of the whole normalised
-index (`matching.index.index_version`), so equal content always has the same version; every
-update stamps it with the next `generation`, so the highest generation names the version the
-table holds now.
+The index is derived data, so it is kept as a cache rather than a table: the frame lives in
+this process and in a Parquet file (next to an SQLite file store; under
+`~/.cache/idgap/<store>/` for PostgreSQL), and `index_versions` names the content version the
+store's drivers have now (the highest `generation`). Every cached frame carries each driver's
+`row_hash` (the intake's hash of its raw row), so any cached frame made by this code is a valid
+base: drivers whose hash moved are re-normalised, removed ones dropped, the rest kept.
 
-Reading a million rows back is the slow part, so the frame is also kept in this process and,
-for an SQLite file store, in a Parquet file next to it. A cached frame whose version is the
-table's current one is patched with the changed drivers instead of being read again; one made
-by another process, or before a rolled-back update, is not trusted and the table is read.
+- unchanged: the store's fingerprint (drivers count, last change, current version) equals the
+  cached frame's: nothing is read or hashed (in memory, or one Parquet read in a new process);
+- changed: the stored hashes are compared with the cache in Polars, only changed drivers are
+  read and normalised;
+- no usable cache: every driver is read and normalised once.
+An import hands its new and changed driver rows over directly (`index_imported`), so the first
+build needs no read back from the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -24,16 +28,23 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.identity.persons import CHUNK
+from idgap.matching import index as index_module
+from idgap.matching import normalize as normalize_module
 from idgap.matching.index import INDEX_COLUMNS, RAW_COLUMNS, build_driver_index, index_version
-from idgap.store.bulk import read_frame, stage_frames
+from idgap.store.bulk import read_frame
 from idgap.store.db import is_sqlite
-from idgap.store.tables import driver_index, drivers, index_versions
+from idgap.store.keys import in_keys
+from idgap.store.tables import drivers, index_versions
 
 SCHEMA: dict[str, pl.DataType] = {
     c: (pl.Date() if c == "hire_date" else pl.Utf8()) for c in INDEX_COLUMNS
 }
-FULL_REBUILD_SHARE = 0.5  # above this share of changed drivers, read them all in one query
+FULL_READ_SHARE = 0.2  # above this share of changed drivers, read them all in one query
+RAW_SCHEMA: dict[str, pl.DataType] = {
+    **{c: (pl.Date() if c == "hire_date" else pl.Utf8()) for c in RAW_COLUMNS},
+    "idgap_row_hash": pl.Utf8(),
+}
+Marker = tuple[int, str, str | None, int, str]  # drivers, last change, version, generation, code
 
 
 @dataclass
@@ -47,7 +58,7 @@ class IndexInfo:
 
 @dataclass
 class _Cached:
-    marker: tuple
+    marker: Marker
     frame: pl.DataFrame
     version: str
 
@@ -55,55 +66,139 @@ class _Cached:
 _memory: dict[str, _Cached] = {}
 
 
-def _marker(conn: sa.Connection) -> tuple:
-    """Cheap fingerprint of `drivers` and `driver_index`: equal means nothing to do."""
-    d, ix = drivers, driver_index
+def _code_version() -> str:
+    """The normaliser's fingerprint: a frame made by other code is never a base."""
+    digest = hashlib.sha256(pl.__version__.encode())
+    for module in (normalize_module, index_module):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE = _code_version()
+
+
+def store_marker(conn: sa.Connection) -> Marker:
+    """Cheap fingerprint of the store's drivers and index version: equal means nothing to do."""
+    d = drivers
     n, last = conn.execute(sa.select(sa.func.count(), sa.func.max(d.c.idgap_changed_at))).one()
-    n_ix = conn.execute(sa.select(sa.func.count()).select_from(ix)).scalar_one()
-    return (int(n), str(last), int(n_ix))
+    version, generation = _current(conn)
+    return (int(n), str(last), version, generation, CODE)
 
 
 def load_driver_index(conn: sa.Connection, *, now: dt.datetime) -> tuple[pl.DataFrame, IndexInfo]:
-    """Bring `driver_index` up to date with `drivers` and return (index frame, info).
+    """Bring the index up to date with `drivers` and return (index frame, info).
 
-    Writes in the caller's transaction (a dry run can roll it back).
-    """
-    key = str(conn.engine.url)
-    marker = _marker(conn)
-    mem = _memory.get(key)
+    Writes (a new version) in the caller's transaction (a dry run can roll it back)."""
+    key, marker = _key(conn), store_marker(conn)
+    mem, disk = _memory.get(key), None
     if mem and mem.marker == marker:
         return mem.frame, IndexInfo(mem.version, mem.frame.height, cache="memory")
-    current, generation = _current(conn)
-    disk = _read_parquet(conn)
-    if disk and disk.marker == marker and disk.version == current:
-        _memory[key] = disk
-        return disk.frame, IndexInfo(disk.version, disk.frame.height, cache="parquet")
-    base = next((c for c in (mem, disk) if c and c.version == current), None)
-    new, modified, removed = _diff(conn)
-    changed = new + modified
-    fresh, rebuilt = _apply(conn, changed, modified + removed)
-    if rebuilt:  # every row was just written: the fresh rows are the whole table
-        frame = fresh.sort("driver_id")
-    elif base is not None:
-        gone = pl.Series(changed + removed, dtype=pl.Utf8).implode()
-        kept = base.frame.filter(~pl.col("driver_id").is_in(gone))
-        frame = pl.concat([kept, fresh.select(kept.columns)]).sort("driver_id")
+    if mem is None or mem.marker[4] != CODE:
+        disk = _read_parquet(conn)
+        if disk and disk.marker == marker:
+            _memory[key] = disk
+            return disk.frame, IndexInfo(disk.version, disk.frame.height, cache="parquet")
+    base = next((c for c in (mem, disk) if c is not None and c.marker[4] == CODE), None)
+    if base is None:
+        frame = build_from_store(conn)
+        info = _settle(conn, frame, None, now=now, changed=frame.height, removed=0)
+        return frame, info
+    frame, changed, removed = _patched(conn, base.frame)
+    info = _settle(conn, frame, base, now=now, changed=changed, removed=removed)
+    info.cache = "memory" if base is mem else "parquet"
+    return frame, info
+
+
+def index_imported(
+    conn: sa.Connection, rows: pl.DataFrame, *, before: Marker, now: dt.datetime
+) -> IndexInfo | None:
+    """After an import merged `rows` (its new and changed drivers: raw columns and
+    `idgap_row_hash`) into a store whose marker was `before`: patch the index with them.
+
+    Only when a cached frame is known to hold the store as it was (or the store had no
+    drivers); otherwise None, and the next `load_driver_index` compares hashes."""
+    key = _key(conn)
+    if before[0] == 0:
+        base: pl.DataFrame | None = pl.DataFrame(schema=SCHEMA)
     else:
-        frame = _read_table(conn)
-    # unchanged: the table holds its current version, no need to hash a million rows again
-    unchanged = current is not None and not (changed or removed)
-    version = current if unchanged and current is not None else index_version(frame)
+        cached = _memory.get(key) or _read_parquet(conn)
+        base = cached.frame if cached and cached.marker == before else None
+    if base is None or rows.height == 0:
+        return None
+    fresh = _normalised(rows)
+    frame = _patch(base, fresh, fresh["driver_id"])
+    return _settle(conn, frame, None, now=now, changed=fresh.height, removed=0)
+
+
+def build_from_store(conn: sa.Connection) -> pl.DataFrame:
+    """Every driver read and normalised (no cache involved)."""
+    return _normalised(_raw_drivers(conn, None)).sort("driver_id")
+
+
+def _patched(conn: sa.Connection, base: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
+    """`base` brought in line with the stored hashes: (frame, n changed, n removed)."""
+    d = drivers
+    hashes = read_frame(
+        conn, sa.select(d.c.driver_id, d.c.idgap_row_hash),
+        {"driver_id": pl.Utf8, "row_hash": pl.Utf8}, large=True,
+    )  # fmt: skip
+    known = base.select("driver_id", "row_hash")
+    changed = hashes.join(known, on=["driver_id", "row_hash"], how="anti")["driver_id"]
+    removed = known.join(hashes, on="driver_id", how="anti")["driver_id"]
+    if changed.len() == 0 and removed.len() == 0:
+        return base, 0, 0
+    wanted = None if changed.len() > FULL_READ_SHARE * hashes.height else changed.to_list()
+    raw = _raw_drivers(conn, wanted)
+    if wanted is None:
+        raw = raw.filter(pl.col("driver_id").is_in(changed.implode()))
+    frame = _patch(base, _normalised(raw), pl.concat([changed, removed]))
+    return frame, changed.len(), removed.len()
+
+
+def _patch(base: pl.DataFrame, fresh: pl.DataFrame, gone: pl.Series) -> pl.DataFrame:
+    kept = base.filter(~pl.col("driver_id").is_in(gone.implode()))
+    return pl.concat([kept, fresh.select(kept.columns)]).sort("driver_id")
+
+
+def _raw_drivers(conn: sa.Connection, ids: list[str] | None) -> pl.DataFrame:
+    d = drivers
+    stmt = sa.select(*[d.c[c] for c in RAW_SCHEMA])
+    if ids is not None:
+        stmt = stmt.where(in_keys(d.c.driver_id, ids))
+    return read_frame(conn, stmt, RAW_SCHEMA, large=ids is None or len(ids) > 10_000)
+
+
+def _normalised(raw: pl.DataFrame) -> pl.DataFrame:
+    """Raw driver rows -> index rows; `row_hash` is the intake's stable hash of the row."""
+    fresh = build_driver_index(raw.select(*[c for c in RAW_COLUMNS if c in raw.columns]))
+    return fresh.with_columns(row_hash=raw["idgap_row_hash"].cast(pl.Utf8)).select(
+        *[pl.col(c).cast(t) for c, t in SCHEMA.items()]
+    )
+
+
+def _settle(
+    conn: sa.Connection,
+    frame: pl.DataFrame,
+    base: _Cached | None,
+    *,
+    now: dt.datetime,
+    changed: int,
+    removed: int,
+) -> IndexInfo:
+    """Record the frame's version (if new) and cache the frame under the store's new marker."""
+    unchanged = base is not None and not (changed or removed)
+    version = base.version if unchanged and base is not None else index_version(frame)
+    current, generation = _current(conn)
     if version != current:
-        _record_version(conn, version, frame.height, len(changed) + len(removed), now, generation)
-    cached = _Cached(_marker(conn), frame, version)
-    _memory[key] = cached
+        _record_version(conn, version, frame.height, changed + removed, now, generation)
+    cached = _Cached(store_marker(conn), frame, version)
+    _memory[_key(conn)] = cached
     _write_parquet(conn, cached)
-    source = "none" if base is None or rebuilt else ("memory" if base is mem else "parquet")
-    return frame, IndexInfo(version, frame.height, len(changed), len(removed), cache=source)
+    return IndexInfo(version, frame.height, changed, removed)
 
 
 def _current(conn: sa.Connection) -> tuple[str | None, int]:
-    """(version the table holds now, its generation); (None, 0) before the first build."""
+    """(version the store's drivers have now, its generation); (None, 0) before the first."""
     iv = index_versions
     row = conn.execute(
         sa.select(iv.c.version, iv.c.generation)
@@ -114,79 +209,10 @@ def _current(conn: sa.Connection) -> tuple[str | None, int]:
     return (row[0], int(row[1])) if row else (None, 0)
 
 
-def _diff(conn: sa.Connection) -> tuple[list[str], list[str], list[str]]:
-    """(new, modified, removed) driver ids, by raw row hash, in SQL."""
-    d, ix = drivers, driver_index
-    changed = (
-        sa.select(d.c.driver_id, ix.c.driver_id.is_not(None))
-        .select_from(d.outerjoin(ix, ix.c.driver_id == d.c.driver_id))
-        .where(sa.or_(ix.c.driver_id.is_(None), ix.c.row_hash != d.c.idgap_row_hash))
-    )
-    removed = (
-        sa.select(ix.c.driver_id)
-        .select_from(ix.outerjoin(d, d.c.driver_id == ix.c.driver_id))
-        .where(d.c.driver_id.is_(None))
-    )
-    rows = conn.execute(changed).all()
-    new = [driver for driver, stored in rows if not stored]
-    modified = [driver for driver, stored in rows if stored]
-    return new, modified, list(conn.execute(removed).scalars())
-
-
-def _raw_drivers(conn: sa.Connection, ids: list[str], total: int) -> pl.DataFrame:
-    d = drivers
-    cols = [d.c[c] for c in RAW_COLUMNS] + [d.c.idgap_row_hash]
-    schema = {c.name: (pl.Date if c.name == "hire_date" else pl.Utf8) for c in cols}
-    if len(ids) > FULL_REBUILD_SHARE * max(total, 1):
-        every = read_frame(conn, sa.select(*cols), schema, large=True)
-        return every.filter(pl.col("driver_id").is_in(pl.Series(ids).implode()))
-    parts = [
-        read_frame(conn, sa.select(*cols).where(d.c.driver_id.in_(ids[i : i + CHUNK])), schema)
-        for i in range(0, len(ids), CHUNK)
-    ]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-
-
-def _apply(conn: sa.Connection, changed: list[str], stale: list[str]) -> tuple[pl.DataFrame, bool]:
-    """Delete the `stale` rows (modified or removed drivers), insert the `changed` ones (new or
-    modified) re-normalised; returns (those fresh rows, whether they are now the whole table).
-
-    The fresh rows are normalised and staged before the first write, so an SQLite store takes
-    them as Arrow (`store.bulk.stage_frames`); delete and insert share the caller's transaction.
-    """
-    ix = driver_index
-    stored_n = conn.execute(sa.select(sa.func.count()).select_from(ix)).scalar_one()
-    rebuilt = len(stale) == stored_n  # every stored row goes (or there were none)
-    fresh = _normalised(conn, changed) if changed else pl.DataFrame(schema=SCHEMA)
-    with stage_frames(conn, {"fresh": (fresh, ix)}) as staged:
-        if rebuilt and stale:
-            conn.execute(ix.delete())
-        else:
-            for i in range(0, len(stale), CHUNK):
-                conn.execute(ix.delete().where(ix.c.driver_id.in_(stale[i : i + CHUNK])))
-        staged.insert(ix, "fresh")
-    return fresh, rebuilt and bool(changed)
-
-
-def _normalised(conn: sa.Connection, changed: list[str]) -> pl.DataFrame:
-    total = conn.execute(sa.select(sa.func.count()).select_from(drivers)).scalar_one()
-    raw = _raw_drivers(conn, changed, total)
-    fresh = build_driver_index(raw.drop("idgap_row_hash")).with_columns(
-        row_hash=raw["idgap_row_hash"]  # the intake's stable hash: what `_diff` compares
-    )
-    return fresh.select(list(INDEX_COLUMNS))
-
-
-def _read_table(conn: sa.Connection) -> pl.DataFrame:
-    cols = [driver_index.c[c] for c in INDEX_COLUMNS]
-    stmt = sa.select(*cols).order_by(driver_index.c.driver_id)
-    return read_frame(conn, stmt, SCHEMA, large=True)
-
-
 def _record_version(
     conn: sa.Connection, version: str, n: int, n_changed: int, now: dt.datetime, generation: int
 ) -> None:
-    """Stamp `version` as the table's content with the next generation (A -> B -> A included)."""
+    """Stamp `version` as the drivers' content with the next generation (A -> B -> A included)."""
     iv = index_versions
     values = {"created_at": now, "n_drivers": n, "n_changed": n_changed,
               "generation": generation + 1}  # fmt: skip
@@ -196,14 +222,28 @@ def _record_version(
         conn.execute(iv.update().where(iv.c.version == version).values(**values))
 
 
+# --- the cache files -----------------------------------------------------------------------
+
+
+def _key(conn: sa.Connection) -> str:
+    return conn.engine.url.render_as_string(hide_password=True)
+
+
 def _cache_meta(conn: sa.Connection) -> Path | None:
-    """`<db>.driver-index.json`, naming the Parquet file of one version next to it."""
-    if not is_sqlite(conn.engine):
+    """`<db>.driver-index.json` beside an SQLite file; for PostgreSQL, in this user's cache
+    directory (0700: nobody else can plant an index), one folder per store URL."""
+    if is_sqlite(conn.engine):
+        db = conn.engine.url.database
+        if not db or db == ":memory:" or db.startswith("file:"):
+            return None
+        return Path(f"{db}.driver-index.json")
+    folder = Path.home() / ".cache" / "idgap" / hashlib.sha256(_key(conn).encode()).hexdigest()[:16]
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.parent.chmod(0o700)
+    except OSError:
         return None
-    db = conn.engine.url.database
-    if not db or db == ":memory:" or db.startswith("file:"):
-        return None
-    return Path(f"{db}.driver-index.json")
+    return folder / "driver-index.json"
 
 
 def _read_parquet(conn: sa.Connection) -> _Cached | None:
@@ -213,8 +253,9 @@ def _read_parquet(conn: sa.Connection) -> _Cached | None:
     try:
         info = json.loads(meta.read_text())
         frame = pl.read_parquet(meta.with_name(info["file"]))
-        return _Cached(tuple(info["marker"]), frame, str(info["version"]))
-    except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+        marker = tuple(info["marker"])
+        return _Cached(marker, frame, str(info["version"]))  # type: ignore[arg-type]
+    except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError):
         return None  # a damaged cache is only a slower start
 
 
@@ -224,21 +265,27 @@ def _write_parquet(conn: sa.Connection, cached: _Cached) -> None:
     meta = _cache_meta(conn)
     if meta is None:
         return
-    name = f"{meta.name.removesuffix('.json')}.{cached.version}.parquet"
+    stem = meta.name.removesuffix(".json")
+    name = f"{stem}.{cached.version}.parquet"
     try:
-        tmp = meta.with_name(name + ".tmp")
-        cached.frame.write_parquet(tmp)
+        tmp = meta.with_name(f"{name}.{os.getpid()}.tmp")
+        cached.frame.write_parquet(tmp, compression="lz4", statistics=False)
         os.replace(tmp, meta.with_name(name))
         info = {"marker": list(cached.marker), "version": cached.version, "file": name}
-        meta.with_name(meta.name + ".tmp").write_text(json.dumps(info))
-        os.replace(meta.with_name(meta.name + ".tmp"), meta)
-        for old in meta.parent.glob(f"{meta.name.removesuffix('.json')}.*.parquet"):
+        meta.with_name(f"{meta.name}.{os.getpid()}.tmp").write_text(json.dumps(info))
+        os.replace(meta.with_name(f"{meta.name}.{os.getpid()}.tmp"), meta)
+        for old in meta.parent.glob(f"{stem}.*.parquet"):
             if old.name != name:
                 old.unlink(missing_ok=True)
     except OSError:
         return  # read-only directory: no cache, same results
 
 
-def forget_cache() -> None:
-    """Drop the in-process cache (tests; a changed store behind our back)."""
+def forget_cache(conn: sa.Connection | None = None) -> None:
+    """Drop the in-process cache (tests: a new process); with `conn`, that store's files too."""
     _memory.clear()
+    meta = _cache_meta(conn) if conn is not None else None
+    if meta is not None:
+        stem = meta.name.removesuffix(".json")
+        for old in [meta, *meta.parent.glob(f"{stem}.*.parquet")]:
+            old.unlink(missing_ok=True)

@@ -400,22 +400,7 @@ search_sources = sa.Table(  # what each entity's keys were made from, so unchang
     sa.Column("digest", sa.String(32), nullable=False),
 )
 
-# --- driver index (normalised copy of drivers for matching) --------------------------------
-
-driver_index = sa.Table(
-    "driver_index",
-    metadata,
-    sa.Column("driver_id", sa.String(64), primary_key=True),
-    sa.Column("park_id", sa.String(64)),
-    sa.Column("phone_norm", sa.String(16)),
-    sa.Column("license_norm", sa.String(64)),
-    sa.Column("plate_norm", sa.String(32)),
-    sa.Column("name_norm", sa.String(300)),
-    sa.Column("brand_norm", sa.String(100)),
-    sa.Column("model_norm", sa.String(100)),
-    sa.Column("hire_date", sa.Date()),
-    sa.Column("row_hash", sa.String(32), nullable=False),
-)
+# --- driver index versions (the index itself is a Parquet cache: recovery/index_store.py) ---
 
 index_versions = sa.Table(
     "index_versions",
@@ -424,7 +409,7 @@ index_versions = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("n_drivers", sa.Integer(), nullable=False),
     sa.Column("n_changed", sa.Integer(), nullable=False),
-    sa.Column("generation", sa.Integer()),  # the highest is what `driver_index` holds now
+    sa.Column("generation", sa.Integer()),  # the highest: what the drivers hold now
 )
 
 # --- access ---------------------------------------------------------------------------------
