@@ -412,3 +412,33 @@ def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(engine):
             conn.execute(sa.select(sa.func.count()).select_from(identity_unmatched)).scalar_one()
             == 2
         )
+
+
+def _keyed_persons(engine) -> set[str]:
+    """Persons that have search keys (written by the follow-ups)."""
+    from idgap.store.tables import search_keys as sk
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(sk.c.entity_id).where(sk.c.entity == "person").distinct()
+        ).scalars()
+        return set(rows)
+
+
+def test_search_keys_and_claims_of_a_failed_run_are_caught_up_by_the_next(engine, monkeypatch):
+    seed(engine)
+    real = job_module._followups
+
+    def killed(*_a, **_k):
+        raise RuntimeError("killed before the follow-ups")
+
+    monkeypatch.setattr(job_module, "_followups", killed)
+    with pytest.raises(RuntimeError):
+        recover(engine)
+    assert _keyed_persons(engine) == set()  # batches committed, follow-ups not
+    monkeypatch.setattr(job_module, "_followups", real)
+    again = recover(engine, now=NOW + dt.timedelta(hours=1))
+    assert again.processed == 0  # nothing left to decide, yet the follow-ups ran
+    with engine.connect() as conn:
+        n_persons = conn.execute(sa.select(sa.func.count()).select_from(persons)).scalar_one()
+    assert len(_keyed_persons(engine)) == n_persons > 0

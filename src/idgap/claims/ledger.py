@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from idgap.claims.model import FLAG_COLUMNS, PaymentOutcome
 from idgap.claims.model import ClaimStatus as C
 from idgap.config import Settings
-from idgap.gaps.inputs import chunked
+from idgap.gaps.inputs import keyed
 from idgap.store.bulk import insert_frame, now_column
+from idgap.store.keys import in_keys
 from idgap.store.tables import cabinet_payments, claims, lead_status, payment_matches
 
 S, D, B, I64, F = pl.Utf8, pl.Date, pl.Boolean, pl.Int64, pl.Float64
@@ -136,7 +137,7 @@ def _lead_rows(conn: sa.Connection, lead_ids: list[str] | None) -> pl.DataFrame:
         "trips_14d": I64,
         "amount_at_stake": F,
     }
-    return chunked(conn, lambda k: _in(stmt, ls.c.lead_id, k), lead_ids, schema)
+    return keyed(conn, lambda k: _in(stmt, ls.c.lead_id, k), lead_ids, schema)
 
 
 def paid_milestones(conn: sa.Connection, lead_ids: list[str] | None) -> pl.DataFrame:
@@ -148,7 +149,7 @@ def paid_milestones(conn: sa.Connection, lead_ids: list[str] | None) -> pl.DataF
         .where(pm.c.outcome == PaymentOutcome.MATCHED.value, pm.c.lead_id.is_not(None))
     )
     schema = {"lead_id": S, "payment_id": S} | {c: B for c in FLAG_COLUMNS.values()}
-    rows = chunked(conn, lambda k: _in(stmt, pm.c.lead_id, k), lead_ids, schema)
+    rows = keyed(conn, lambda k: _in(stmt, pm.c.lead_id, k), lead_ids, schema)
     parts = [
         rows.filter(pl.col(col)).select(
             "lead_id", pl.lit(m, dtype=I64).alias("milestone"), "payment_id"
@@ -160,7 +161,7 @@ def paid_milestones(conn: sa.Connection, lead_ids: list[str] | None) -> pl.DataF
 
 def _stored(conn: sa.Connection, lead_ids: list[str] | None) -> pl.DataFrame:
     stmt = sa.select(*[claims.c[c] for c in CLAIM_COLUMNS])
-    return chunked(conn, lambda k: _in(stmt, claims.c.lead_id, k), lead_ids, CLAIM_SCHEMA)
+    return keyed(conn, lambda k: _in(stmt, claims.c.lead_id, k), lead_ids, CLAIM_SCHEMA)
 
 
 def compute_claims(
@@ -206,8 +207,8 @@ def refresh_claims(
 
 
 def _delete(conn: sa.Connection, leads: list[str]) -> None:
-    for i in range(0, len(leads), 900):
-        conn.execute(claims.delete().where(claims.c.lead_id.in_(leads[i : i + 900])))
+    if leads:
+        conn.execute(claims.delete().where(in_keys(claims.c.lead_id, leads)))
 
 
 def expire_claims(conn: sa.Connection, *, today: dt.date) -> int:

@@ -29,6 +29,7 @@ from idgap.clock import park_day
 from idgap.config import Settings
 from idgap.matching.normalize import join_name
 from idgap.store.bulk import insert_frame, now_column, read_frame
+from idgap.store.keys import in_keys
 from idgap.store.tables import (
     cabinet_leads,
     cabinet_payments,
@@ -39,7 +40,6 @@ from idgap.store.tables import (
 )
 
 KIND = "claims"
-CHUNK = 900
 COMPARED = ["outcome", "reason_code", "lead_id", "person_key", "candidates_json"]
 
 
@@ -137,10 +137,8 @@ def settle_payments(
     changed = fresh.join(old, on=["payment_id", *COMPARED], how="anti", nulls_equal=True)
     before = old.join(changed.select("payment_id"), on="payment_id", how="semi")
     ids = changed["payment_id"].to_list()
-    for i in range(0, len(ids), CHUNK):
-        conn.execute(
-            payment_matches.delete().where(payment_matches.c.payment_id.in_(ids[i : i + CHUNK]))
-        )
+    if ids:
+        conn.execute(payment_matches.delete().where(in_keys(payment_matches.c.payment_id, ids)))
     insert_frame(
         conn,
         payment_matches,

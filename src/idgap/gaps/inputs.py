@@ -30,27 +30,12 @@ from idgap.store.tables import (
 S, D, B, I32, I64, F = pl.Utf8, pl.Date, pl.Boolean, pl.Int32, pl.Int64, pl.Float64
 TS = pl.Datetime("us", "UTC")
 
-CHUNK = 900  # keys per IN list in `chunked` (below SQLite's 999 bound parameters)
 MakeStmt = Callable[[list[str] | None], sa.Select]
 
 
 def _frame(conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     # Polars reads naive timestamps (SQLite) as UTC and converts aware ones (PostgreSQL).
     return pl.DataFrame(conn.execute(stmt).all(), schema=schema, orient="row")
-
-
-def chunked(
-    conn: sa.Connection, make: MakeStmt, keys: Sequence[str] | None, schema: dict
-) -> pl.DataFrame:
-    """Run `make(chunk)` per chunk of CHUNK keys (or `make(None)` once) and stack the frames.
-
-    For callers whose `make` filters with a plain `.in_(chunk)`; new code filters with
-    `store.keys.in_keys` and calls `keyed` (one statement whatever the number of keys)."""
-    if keys is None:
-        return _frame(conn, make(None), schema)
-    keys = list(keys)
-    parts = [_frame(conn, make(keys[i : i + CHUNK]), schema) for i in range(0, len(keys), CHUNK)]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
 def keyed(

@@ -90,11 +90,14 @@ def refresh_lead_status(
     today: dt.date,
     settings: Settings,
     now: dt.datetime | None = None,
+    followups: bool = True,
 ) -> int:
     """Recompute lead_status for `lead_ids` (None = all) and store what changed.
 
     Returns the number of rows written (inserted, updated or deleted). `now` stamps
     `updated_at`; `resolved_at` comes from the link/driver/origin timestamps themselves.
+    `followups=False` leaves search keys and claims to the caller (`refresh_followups` once
+    per run, for a writer that refreshes many batches).
     """
     if lead_ids is not None:
         lead_ids = list(dict.fromkeys(lead_ids))
@@ -114,11 +117,25 @@ def refresh_lead_status(
     stamp = now or dt.datetime.now(dt.UTC)
     _delete(conn, changed["lead_id"].to_list() + gone)
     insert_frame(conn, lead_status, _rows_to_write(changed, stamp))
-    # the same leads' (and persons') search keys, in the same transaction
-    sync_search_keys(conn, None if lead_ids is None else lead_ids)
-    # the claims ledger moves with the gap status, for the same leads (issue 14)
-    refresh_claims(conn, lead_ids, today=today, settings=settings, now=stamp)
+    if followups:
+        refresh_followups(conn, lead_ids, today=today, settings=settings, now=stamp)
     return changed.height + len(gone)
+
+
+def refresh_followups(
+    conn: sa.Connection,
+    lead_ids: Sequence[str] | None,
+    *,
+    today: dt.date,
+    settings: Settings,
+    now: dt.datetime,
+    keys_since_watermark: bool = False,
+) -> None:
+    """What moves with the gap status: the leads' (and persons') search keys and the claims
+    ledger (issue 14), in the caller's transaction. `keys_since_watermark`: re-key whatever
+    changed since the last whole-store key refresh instead of just these leads."""
+    sync_search_keys(conn, None if lead_ids is None or keys_since_watermark else lead_ids)
+    refresh_claims(conn, lead_ids, today=today, settings=settings, now=now)
 
 
 def _diff(fresh: pl.DataFrame, old: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:

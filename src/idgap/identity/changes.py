@@ -212,8 +212,10 @@ class ChangeSet:
         """Leads whose gap status may have moved (decided, queued, dismissed...)."""
         self._leads.update(lead_ids)
 
-    def finish(self, settings: Settings) -> ChangeStats:
-        """Origins of every touched person, then the gap status of every affected lead."""
+    def finish(self, settings: Settings, *, followups: bool = True) -> ChangeStats:
+        """Origins of every touched person, then the gap status of every affected lead
+        (`followups=False`: without its search keys and claims, which a batched writer
+        refreshes once at the end: `gaps.status.refresh_followups`)."""
         started = time.perf_counter()
         people = sorted(self._persons)
         o = ensure_origins(
@@ -225,8 +227,9 @@ class ChangeSet:
         leads = self._leads | set(leads_of_persons(self.conn, people))
         if leads:
             self.stats.leads_refreshed += refresh_lead_status(
-                self.conn, sorted(leads), today=self.now.date(), settings=settings, now=self.now
-            )
+                self.conn, sorted(leads), today=self.now.date(), settings=settings, now=self.now,
+                followups=followups,
+            )  # fmt: skip
         self._persons.clear()
         self._leads.clear()
         self.stats.seconds += time.perf_counter() - started

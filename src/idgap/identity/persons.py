@@ -13,9 +13,8 @@ LEADS: str = SourceTable.LEADS
 SCOUTING: str = SourceTable.SCOUTING
 MIGRATIONS: str = SourceTable.MIGRATIONS
 DRIVERS: str = SourceTable.DRIVERS
-CHUNK = 900  # IN-list size of readers that still chunk (below SQLite's 999 parameters)
 
-__all__ = ["CHUNK", "DRIVERS", "LEADS", "LEAD_TYPE_TABLES", "MIGRATIONS", "SCOUTING", "as_date"]
+__all__ = ["DRIVERS", "LEADS", "LEAD_TYPE_TABLES", "MIGRATIONS", "SCOUTING", "as_date"]
 
 
 def as_date(v: object) -> dt.date | None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.gaps.inputs import chunked
+from idgap.gaps.inputs import keyed
 from idgap.identity.search_changes import (
     changed_since,
     newest_change,
@@ -25,6 +25,8 @@ from idgap.identity.search_changes import (
     write_watermark,
 )
 from idgap.matching import normalize
+from idgap.store.bulk import insert_frame
+from idgap.store.keys import in_keys
 from idgap.store.tables import (
     cabinet_leads,
     drivers,
@@ -40,7 +42,6 @@ S = pl.Utf8
 FIELDS = {"name": S, "phone": S, "doc": S, "plate": S}
 KEY_SCHEMA = {"entity": S, "entity_id": S, "kind": S, "key": S}
 KEY_MAX = 100
-WRITE_BATCH = 10_000
 
 
 def _lead_fields(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.DataFrame:
@@ -48,9 +49,11 @@ def _lead_fields(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.Data
     cols = (cl.c.lead_id, cl.c.first_name, cl.c.middle_name, cl.c.last_name, cl.c.park_phone,
             cl.c.asset_plate_number)  # fmt: skip
     schema = {"lead_id": S, "first": S, "middle": S, "last": S, "phone": S, "plate": S}
-    df = chunked(
+    df = keyed(
         conn,
-        lambda k: sa.select(*cols) if k is None else sa.select(*cols).where(cl.c.lead_id.in_(k)),
+        lambda k: (
+            sa.select(*cols) if k is None else sa.select(*cols).where(in_keys(cl.c.lead_id, k))
+        ),
         lead_ids,
         schema,
     )
@@ -67,9 +70,9 @@ def _links(conn: sa.Connection, table: str, col: str, keys: Sequence[str] | None
     """(source_pk, person_key) of `table`'s links, filtered on `col` (source_pk or person_key)."""
     lk = identity_links
     stmt = sa.select(lk.c.source_pk, lk.c.person_key).where(lk.c.source_table == table)
-    return chunked(
+    return keyed(
         conn,
-        lambda k: stmt if k is None else stmt.where(lk.c[col].in_(k)),
+        lambda k: stmt if k is None else stmt.where(in_keys(lk.c[col], k)),
         keys,
         {"source_pk": S, "person_key": S},
     )
@@ -85,9 +88,9 @@ def _driver_fields(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl
         .join(d, d.c.driver_id == lk.c.source_pk)
         .where(lk.c.source_table == DRIVERS)
     )  # fmt: skip
-    return chunked(
+    return keyed(
         conn,
-        lambda k: stmt if k is None else stmt.where(lk.c.person_key.in_(k)),
+        lambda k: stmt if k is None else stmt.where(in_keys(lk.c.person_key, k)),
         person_keys,
         {"person_key": S, **FIELDS},
     )
@@ -99,9 +102,9 @@ def _person_fields(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl
         p.c.person_key, p.c.primary_name, p.c.primary_phone, p.c.primary_license,
         sa.literal(None, sa.String()),
     ).where(p.c.status == "active")  # fmt: skip
-    return chunked(
+    return keyed(
         conn,
-        lambda k: stmt if k is None else stmt.where(p.c.person_key.in_(k)),
+        lambda k: stmt if k is None else stmt.where(in_keys(p.c.person_key, k)),
         person_keys,
         {"person_key": S, **FIELDS},
     )
@@ -173,9 +176,9 @@ def _digests(keys: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
 def _stored(conn: sa.Connection, entity: str, ids: list[str] | None) -> pl.DataFrame:
     s = search_sources
     stmt = sa.select(s.c.entity, s.c.entity_id, s.c.digest).where(s.c.entity == entity)
-    return chunked(
+    return keyed(
         conn,
-        lambda k: stmt if k is None else stmt.where(s.c.entity_id.in_(k)),
+        lambda k: stmt if k is None else stmt.where(in_keys(s.c.entity_id, k)),
         ids,
         {"entity": S, "entity_id": S, "digest": S},
     )
@@ -227,16 +230,12 @@ def _sync(
 
 
 def _rewrite(conn: sa.Connection, changed: pl.DataFrame, keys: pl.DataFrame) -> None:
+    """Delete the changed entities' keys and digests, insert the new ones (bulk)."""
     sk, ss = search_keys, search_sources
     for entity in (LEAD, PERSON):
         ids = changed.filter(pl.col("entity") == entity)["entity_id"].unique().to_list()
-        for i in range(0, len(ids), 900):
-            part = ids[i : i + 900]
-            conn.execute(sk.delete().where(sk.c.entity == entity, sk.c.entity_id.in_(part)))
-            conn.execute(ss.delete().where(ss.c.entity == entity, ss.c.entity_id.in_(part)))
-    rows = keys.to_dicts()
-    for i in range(0, len(rows), WRITE_BATCH):
-        conn.execute(sk.insert(), rows[i : i + WRITE_BATCH])
-    sources = changed.filter(pl.col("digest").is_not_null()).to_dicts()
-    for i in range(0, len(sources), WRITE_BATCH):
-        conn.execute(ss.insert(), sources[i : i + WRITE_BATCH])
+        if ids:
+            conn.execute(sk.delete().where(sk.c.entity == entity, in_keys(sk.c.entity_id, ids)))
+            conn.execute(ss.delete().where(ss.c.entity == entity, in_keys(ss.c.entity_id, ids)))
+    insert_frame(conn, sk, keys.select(list(KEY_SCHEMA)))
+    insert_frame(conn, ss, changed.filter(pl.col("digest").is_not_null()))

@@ -82,6 +82,7 @@ def apply_decisions(
     now: dt.datetime,
     settings: Settings,
     decided_by: str = "system",
+    followups: bool = True,
 ) -> WriteStats:
     """Append every decision, link the matched, queue the rest, then origins and gap status.
 
@@ -105,7 +106,7 @@ def apply_decisions(
     _count_queue(others, stats)
     stats.queue_resolved = resolve_queue_rows(conn, matched, now=now, by=decided_by)
     changes.touch_leads(logged.filter(pl.col("source_table") == SourceTable.LEADS)["source_pk"])
-    done = changes.finish(settings)
+    done = changes.finish(settings, followups=followups)
     stats.origins_created = done.origins_created
     stats.gap_status_seconds = done.seconds
     return stats

@@ -47,6 +47,7 @@ from idgap.intake.upsert import (
 from idgap.recovery.index_store import index_imported, store_marker
 from idgap.source_tables import SourceTable
 from idgap.store.bulk import refresh_statistics, stage_frames
+from idgap.store.keys import in_keys
 from idgap.store.tables import (
     SOURCE_TABLES,
     identity_links,
@@ -66,7 +67,6 @@ WRITES: dict[str, list[sa.Table]] = {  # the store tables each contract table lo
     "identity_origin": [identity_origin, identity_origin_history],
 }
 PRECISE_REFRESH_UP_TO = 20_000  # touched drivers/persons; beyond, refresh every lead at once
-IN_CHUNK = 5_000
 
 
 def import_path(
@@ -319,20 +319,17 @@ def _touched_leads(conn: sa.Connection, plan: UpsertPlan) -> list[str] | None:
 def _lead_links_where(conn: sa.Connection, person_filter: Callable[[list[str]], Any],
                       keys: list[str]) -> list[str]:  # fmt: skip
     lk = identity_links
-    out: list[str] = []
-    for i in range(0, len(keys), IN_CHUNK):
-        stmt = sa.select(lk.c.source_pk).where(
-            lk.c.source_table == LEADS, person_filter(keys[i : i + IN_CHUNK])
-        )
-        out.extend(conn.execute(stmt).scalars())
-    return out
+    if not keys:
+        return []
+    stmt = sa.select(lk.c.source_pk).where(lk.c.source_table == LEADS, person_filter(keys))
+    return list(conn.execute(stmt).scalars())
 
 
 def _leads_of_persons(conn: sa.Connection, person_keys: Sequence[str]) -> list[str] | None:
     keys = list(dict.fromkeys(person_keys))
     if len(keys) > PRECISE_REFRESH_UP_TO:
         return None
-    return _lead_links_where(conn, identity_links.c.person_key.in_, keys)
+    return _lead_links_where(conn, lambda k: in_keys(identity_links.c.person_key, k), keys)
 
 
 def _leads_of_drivers(conn: sa.Connection, driver_ids: list[str]) -> list[str] | None:
@@ -341,9 +338,9 @@ def _leads_of_drivers(conn: sa.Connection, driver_ids: list[str]) -> list[str] |
         return None
     dl = identity_links.alias("dl")
 
-    def of(chunk: list[str]) -> Any:
+    def of(keys: list[str]) -> Any:
         persons = sa.select(dl.c.person_key).where(
-            dl.c.source_table == "drivers", dl.c.source_pk.in_(chunk)
+            dl.c.source_table == "drivers", in_keys(dl.c.source_pk, keys)
         )
         return identity_links.c.person_key.in_(persons)
 

@@ -26,6 +26,7 @@ from idgap.clock import utc_now
 from idgap.config import Settings
 from idgap.errors import JobLocked
 from idgap.gaps.snapshots import record_snapshot
+from idgap.gaps.status import refresh_followups
 from idgap.identity.changes import ChangeSet, linked_driver_ids
 from idgap.identity.writer import WRITTEN_TABLES, WriteStats, apply_decisions
 from idgap.matching.engine import RULESETS, match_candidates
@@ -37,7 +38,7 @@ from idgap.recovery.lock import LOCKED_KINDS, recovery_lock
 from idgap.recovery.repair import RepairStats, link_migrations, repair_driver_links
 from idgap.recovery.sources import trips_frame, work_list
 from idgap.store.bulk import refresh_statistics, statistics_due
-from idgap.store.tables import identity_links, identity_origin, runs
+from idgap.store.tables import identity_links, identity_origin, lead_status, runs
 
 Progress = Callable[[str, int, int], None]
 
@@ -60,6 +61,8 @@ class RunReport:
     elapsed_seconds: float = 0.0
     # wall seconds per stage: index, repair, read, match, write, gap_status (write excludes it)
     timings: dict[str, float] = field(default_factory=dict)
+    started_at: dt.datetime | None = None
+    unfinished_since: dt.datetime | None = None  # a killed/failed run before this one started
 
     @contextlib.contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -129,6 +132,19 @@ def mark_interrupted(conn: sa.Connection, now: dt.datetime) -> int:
     return max(result.rowcount or 0, 0)
 
 
+def unfinished_since(conn: sa.Connection) -> dt.datetime | None:
+    """When the oldest job run after the last completed one started: a run that was killed
+    or failed may have committed batches whose search keys and claims were never refreshed."""
+    r = runs
+    jobs = r.c.kind.in_(LOCKED_KINDS)
+    last_ok = sa.select(sa.func.max(r.c.started_at)).where(jobs, r.c.status == "completed")
+    done = conn.execute(last_ok).scalar_one_or_none()
+    oldest = sa.select(sa.func.min(r.c.started_at)).where(jobs, r.c.status != "completed")
+    if done is not None:
+        oldest = oldest.where(r.c.started_at > done)
+    return conn.execute(oldest).scalar_one_or_none()
+
+
 def start_run(
     conn: sa.Connection, *, kind: str, now: dt.datetime, triggered_by: str, params: dict
 ) -> int:
@@ -177,15 +193,21 @@ def run_recovery(
                     "limit": limit, "ruleset": settings.ruleset,
                     "match_settings": match_settings(settings).to_dict(),
                 }  # fmt: skip
+                report.unfinished_since = unfinished_since(conn)
+                report.started_at = now_fn()
                 report.run_id = start_run(
-                    conn, kind=kind, now=now_fn(), triggered_by=triggered_by, params=params
-                )
+                    conn, kind=kind, now=report.started_at, triggered_by=triggered_by,
+                    params=params,
+                )  # fmt: skip
             if on_start:  # the run row is committed: callers may now report its id
                 on_start(report.run_id)
         try:
             with Heartbeat(engine, report.run_id, interval_s=settings.run_heartbeat_s):
                 _run(engine, report, settings=settings, now_fn=now_fn, limit=limit,
                      progress=progress)  # fmt: skip
+                if not dry_run:
+                    with report.timed("gap_status"):
+                        _followups(engine, report, settings=settings, now=now_fn())
         except Exception as exc:
             report.elapsed_seconds = round(time.perf_counter() - started, 2)
             error = f"{type(exc).__name__}: {exc}"[:500]
@@ -261,6 +283,23 @@ def _run(
     report.timings["write"] = round(report.timings["write"] - status, 2)
 
 
+def _followups(
+    engine: sa.Engine, report: RunReport, *, settings: Settings, now: dt.datetime
+) -> None:
+    """Once per run, after the batches: search keys and claims of every lead whose gap status
+    this run (or a killed or failed run before it) rewrote. A kill before this step is caught
+    up by the next run (`unfinished_since`)."""
+    since = min(d for d in (report.started_at, report.unfinished_since) if d is not None)
+    ls = lead_status
+    with engine.begin() as conn:
+        leads = list(
+            conn.execute(sa.select(ls.c.lead_id).where(ls.c.updated_at >= since)).scalars()
+        )
+        if leads:
+            refresh_followups(conn, leads, today=now.date(), settings=settings, now=now,
+                              keys_since_watermark=True)  # fmt: skip
+
+
 def _repair(
     engine: sa.Engine,
     report: RunReport,
@@ -310,7 +349,7 @@ def _write(
             if dry is not None:  # a savepoint-free, growing transaction, never committed
                 report.writes.add(
                     apply_decisions(dry, batch, run_id=None, now=now_fn(), settings=settings)
-                )
+                )  # a dry run's follow-ups would be rolled back too: none
                 if analyze:
                     refresh_statistics(dry, WRITTEN_TABLES)
             else:
@@ -318,8 +357,13 @@ def _write(
                     now = now_fn()
                     report.writes.add(
                         apply_decisions(
-                            conn, batch, run_id=report.run_id, now=now, settings=settings
-                        )
+                            conn,
+                            batch,
+                            run_id=report.run_id,
+                            now=now,
+                            settings=settings,
+                            followups=False,
+                        )  # fmt: skip
                     )
                     conn.execute(
                         runs.update().where(runs.c.id == report.run_id).values(heartbeat_at=now)

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.identity.persons import CHUNK, LEADS, SCOUTING
+from idgap.identity.persons import LEADS, SCOUTING
 from idgap.matching.activity import TRIPS_SCHEMA
 from idgap.matching.candidates import leads_to_candidates, scouting_to_candidates
 from idgap.matching.model import Reason
 from idgap.store.bulk import read_frame
+from idgap.store.keys import in_keys
 from idgap.store.tables import (
     cabinet_leads,
     identity_links,
@@ -149,12 +150,8 @@ def candidates_for(conn: sa.Connection, table: str, pks: Sequence[str]) -> pl.Da
     if table not in SOURCES or not pks:
         return None
     t, pk, _, _ = SOURCES[table]
-    keys = sorted(set(pks))
-    rows: list[dict] = []
-    for i in range(0, len(keys), CHUNK):
-        stmt = sa.select(*_columns(t)).where(pk.in_(keys[i : i + CHUNK]))
-        rows.extend(dict(r) for r in conn.execute(stmt).mappings())
-    return _frame(rows, table)
+    stmt = sa.select(*_columns(t)).where(in_keys(pk, sorted(set(pks))))
+    return _frame([dict(r) for r in conn.execute(stmt).mappings()], table)
 
 
 def trips_frame(conn: sa.Connection, candidates: pl.DataFrame, *, days: int) -> pl.DataFrame:
