@@ -58,15 +58,21 @@ def _page(client: TestClient, path: str) -> Callable[[], object]:
 
 def dashboard_services(engine: sa.Engine, repeat: int) -> dict[str, dict[str, float]]:
     """Each service call the dashboard makes, timed alone."""
+    from idgap.clock import DEFAULT_TIMEZONE, park_day
     from idgap.gaps import read as gaps
+    from idgap.gaps.trend import gap_trend
 
-    day, now = dt.date.today(), dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.UTC)
+    day, tz = park_day(now, DEFAULT_TIMEZONE), DEFAULT_TIMEZONE
     calls = {
         "gap_summary": lambda c: gaps.gap_summary(c, filters={}, today=day),
         "gap_items": lambda c: gaps.gap_items(c, filters={}, page=1, page_size=25, today=day),
         "gap_alerts": lambda c: gaps.gap_alerts(c, today=day, limit=12),
         "recovery_status": lambda c: gaps.recovery_status(c, now=now),
-        "gap_trend": lambda c: gaps.gap_trend(c, limit=180),
+        "gap_trend": lambda c: gap_trend(c, today=day, timezone=tz),
+        "gap_trend_dated": lambda c: gap_trend(
+            c, filters={"date_from": day - dt.timedelta(days=30)}, today=day, timezone=tz
+        ),
     }
     out = {}
     with engine.connect() as conn:

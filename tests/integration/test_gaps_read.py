@@ -1,15 +1,17 @@
-"""Read models over lead_status: summary, items, alerts, trend, job status, health, activity."""
+"""Read models over lead_status: summary, items, alerts, snapshots, job status, health, activity."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from idgap.errors import InputError
 from idgap.gaps import read
 from idgap.gaps.snapshots import record_snapshot
 from idgap.gaps.status import refresh_lead_status
+from idgap.store.tables import gap_snapshots
 from tests.integration.gaps_fixtures import LEADS, NOW, TODAY, Builder, settings
 
 
@@ -158,26 +160,20 @@ def test_recovery_status_complete_and_fresh(engine):
     assert status["job_freshness_hours"] == 49.5 and status["last_job_kind"] == "match"
 
 
-def test_snapshots_and_trend(park):
+def test_snapshots(park):
+    """The job's daily snapshot (the dashboard trend is recomputed: test_gaps_trend)."""
     with park.begin() as conn:
         record_snapshot(conn, today=TODAY - dt.timedelta(days=1), now=NOW)
         record_snapshot(conn, today=TODAY, now=NOW)
         record_snapshot(conn, today=TODAY, now=NOW)  # same day: overwritten, not duplicated
     with park.connect() as conn:
-        trend = read.gap_trend(conn)["items"]
-    assert [r["day"] for r in trend] == [TODAY - dt.timedelta(days=1), TODAY]
-    assert trend[-1]["pct_unresolved"] == 60.0 and trend[-1]["unresolved"] == 6
-    cells = {(c["gap_reason"], c["risk_level"]): c for c in trend[-1]["breakdown"]}
+        g = gap_snapshots
+        rows = [dict(r) for r in conn.execute(sa.select(g).order_by(g.c.day)).mappings()]
+    assert [r["day"] for r in rows] == [TODAY - dt.timedelta(days=1), TODAY]
+    assert rows[-1]["pct_unresolved"] == 60.0 and rows[-1]["unresolved"] == 6
+    cells = {(c["gap_reason"], c["risk_level"]): c for c in rows[-1]["breakdown"]}
     assert cells[("other_origin", "high")]["count"] == 1
     assert cells[("resolved", "low")]["amount_at_stake"] == 0.0  # money is the unresolved's only
-    with park.connect() as conn:  # the line and the money follow a reason / risk filter
-        high = read.gap_trend(conn, filters={"risk_level": "high"})["items"][-1]
-        dated = read.gap_trend(conn, filters={"date_from": TODAY})
-    assert high["total_leads"] == sum(c["count"] for k, c in cells.items() if k[1] == "high")
-    assert high["amount_at_stake"] == sum(
-        c["amount_at_stake"] for k, c in cells.items() if k[1] == "high" and k[0] != "resolved"
-    )
-    assert dated["follows_dates"] is False  # snapshots are per day, not per lead date
 
 
 def test_reading_inside_a_writing_transaction_never_deadlocks(park):

@@ -86,7 +86,7 @@ def test_trend_svg_draws_one_point_per_day_in_day_order():
 
 
 def test_trend_svg_without_history_explains_why():
-    assert "Aún no hay instantáneas" in str(trend_svg([]))
+    assert "No hay leads con estos filtros" in str(trend_svg([]))
 
 
 def test_trend_single_point_is_centred():

@@ -8,7 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 RiskLevel = Literal["high", "medium", "low"]
-GapReason = Literal["no_identity", "no_driver", "no_origin", "other_origin", "resolved"]
+# a filter: one reason, or "unresolved" (every reason but resolved), as the dashboard offers
+GapReason = Literal[
+    "no_identity", "no_driver", "no_origin", "other_origin", "resolved", "unresolved"
+]  # fmt: skip
 
 
 class Model(BaseModel):

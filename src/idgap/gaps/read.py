@@ -18,10 +18,10 @@ from idgap.gaps.alerts import gap_alerts
 from idgap.gaps.health import JOB_KINDS, data_health, freshness, unlinked_activity
 from idgap.gaps.query import GapFilters, ensure_current_ages, money, ratio_pct
 from idgap.gaps.rules import LEADS
-from idgap.store.tables import gap_snapshots, identity_links, lead_status, runs
+from idgap.store.tables import identity_links, lead_status, runs
 
 __all__ = [
-    "gap_summary", "gap_items", "gap_alerts", "data_health", "unlinked_activity", "gap_trend",
+    "gap_summary", "gap_items", "gap_alerts", "data_health", "unlinked_activity",
     "recovery_status", "JOB_KINDS", "STALE_HOURS",
 ]  # fmt: skip
 
@@ -162,58 +162,6 @@ def _unresolved_first(
         done_where = [*where, ls.c.gap_reason == "resolved"]
         rows += _page(conn, done_where, order, done_offset, limit - len(rows))
     return rows
-
-
-def gap_trend(
-    conn: sa.Connection, *, limit: int | None = None, filters: FiltersArg = None
-) -> dict[str, Any]:
-    """Daily snapshots of the gap, oldest first (the dashboard's % unresolved line).
-
-    Reason and risk filters apply to each day's reason x risk breakdown, so the line and the
-    money at stake follow the dashboard's filters. A snapshot is per day, not per lead, so a
-    lead-date filter cannot apply: `follows_dates` says so and the page tells the analyst.
-    """
-    g, f = gap_snapshots, GapFilters.of(filters)
-    stmt = sa.select(
-        g.c.day, g.c.total_leads, g.c.unresolved, g.c.resolved, g.c.pct_unresolved,
-        g.c.amount_at_stake, g.c.breakdown,
-    ).order_by(g.c.day.desc())  # fmt: skip
-    if limit:
-        stmt = stmt.limit(limit)
-    items = [dict(r) for r in conn.execute(stmt).mappings()][::-1]
-    if f.gap_reason or f.risk_level:
-        items = [_filtered_day(row, f) for row in items]
-    return {
-        "items": items,
-        "total": len(items),
-        "follows_dates": not (f.date_from or f.date_to),
-    }
-
-
-def _cell_matches(cell: Mapping[str, Any], f: GapFilters) -> bool:
-    reason = cell.get("gap_reason")
-    if f.gap_reason == "unresolved":
-        reason_ok = reason != "resolved"
-    else:
-        reason_ok = not f.gap_reason or reason == f.gap_reason
-    return reason_ok and (not f.risk_level or cell.get("risk_level") == f.risk_level)
-
-
-def _filtered_day(row: dict[str, Any], f: GapFilters) -> dict[str, Any]:
-    """One snapshot restricted to the breakdown cells that match the reason / risk filter."""
-    cells = [c for c in row.get("breakdown") or [] if _cell_matches(c, f)]
-    total = sum(int(c["count"]) for c in cells)
-    unresolved = sum(int(c["count"]) for c in cells if c.get("gap_reason") != "resolved")
-    amounts = [c.get("amount_at_stake") for c in cells if c.get("gap_reason") != "resolved"]
-    known = all(a is not None for a in amounts)  # snapshots older than per-cell amounts
-    return {
-        **row,
-        "total_leads": total,
-        "unresolved": unresolved,
-        "resolved": total - unresolved,
-        "pct_unresolved": ratio_pct(unresolved, total),
-        "amount_at_stake": money(sum(float(a or 0) for a in amounts)) if known else None,
-    }
 
 
 def _last_completed_run(conn: sa.Connection) -> sa.Row | None:

@@ -9,12 +9,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from idgap.clock import park_day
 from idgap.gaps.alerts import alert_groups
 from idgap.gaps.query import GapFilters
-from idgap.gaps.read import gap_items, gap_summary, gap_trend, recovery_status
+from idgap.gaps.read import gap_items, gap_summary, recovery_status
+from idgap.gaps.trend import TREND_DAYS, gap_trend
 
 PAGE_SIZE = 25
-TREND_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,10 @@ class DashboardQuery:
 
 
 def dashboard_view(
-    conn: sa.Connection, *, query: DashboardQuery, now: dt.datetime, today: dt.date
+    conn: sa.Connection, *, query: DashboardQuery, now: dt.datetime, timezone: str
 ) -> dict[str, Any]:
-    """`today` is the park's day at `now` (idgap.clock.park_day): ages count from it."""
-    day = today
+    """Ages and the trend count in the park's days (`timezone`); the trend has the tiles' leads."""
+    day = park_day(now, timezone)
     f = query.filters
     summary = gap_summary(conn, filters=f, today=day)
     page = gap_items(
@@ -50,5 +51,5 @@ def dashboard_view(
         "items": page["items"],
         "meta": page["meta"],
         "alerts": alert_groups(conn, filters=f, today=day),
-        "trend": gap_trend(conn, limit=TREND_DAYS, filters=f),
+        "trend": gap_trend(conn, filters=f, today=day, timezone=timezone, days=TREND_DAYS),
     }

@@ -72,11 +72,10 @@ def _x_labels(points: Sequence[TrendPoint]) -> list[str]:
 
 
 def trend_svg(points: Sequence[TrendPoint]) -> Markup:
-    """A line of % unresolved per snapshot day; an explanatory text when there is no history."""
+    """A line of % unresolved per day; an explanatory text when no lead is selected."""
     if not points:
         return Markup(
-            '<p class="muted">Aún no hay instantáneas diarias: la evolución aparece '
-            "después de la primera ejecución del recovery.</p>"
+            '<p class="muted">No hay leads con estos filtros: no hay evolución que mostrar.</p>'
         )
     last = points[-1]
     label = (
@@ -92,7 +91,7 @@ def trend_svg(points: Sequence[TrendPoint]) -> Markup:
 
 
 def money_svg(points: Sequence[TrendPoint], currency: str = "S/") -> Markup:
-    """The money at stake per snapshot day; nothing when no day knows its amount."""
+    """The money at stake per day; nothing when no day knows its amount."""
     known = [p for p in points if p.amount_at_stake is not None]
     if not known:
         return Markup('<p class="muted">Sin montos por día para estos filtros.</p>')
@@ -114,7 +113,7 @@ def _line_svg(
     unit: str = "%",
     css: str = "trend",
 ) -> Markup:
-    """One line over the snapshot days: grid, day labels, the line and a titled dot per day."""
+    """One line over the days: grid, day labels, the line and a titled dot per day."""
     top = nice_ceiling(max(values) or 1.0)
     n = len(points)
     coords = [(_x(i, n), _y(v, top)) for i, v in enumerate(values)]
@@ -137,7 +136,7 @@ def _line_svg(
 
 
 def points_from_rows(rows: Sequence[dict]) -> list[TrendPoint]:
-    """Snapshot rows (day, pct_unresolved, unresolved) in day order."""
+    """Trend rows (day, pct_unresolved, unresolved, amount_at_stake) in day order."""
     points = []
     for row in rows:
         day = row.get("day")

@@ -46,7 +46,7 @@ def dashboard(
     )  # fmt: skip
     query = DashboardQuery(filters=filters, sort=sort or None, page=page, page_size=page_size)
     now = clock.utc_now()
-    return dashboard_view(conn, query=query, now=now, today=clock.park_day(now, settings.timezone))
+    return dashboard_view(conn, query=query, now=now, timezone=settings.timezone)
 
 
 @router.get("/review")

@@ -130,7 +130,7 @@ def dashboard(
     query = DashboardQuery(filters=filters, sort=_sort(sort), page=page)
     stale_runs(request, conn)
     now, settings = clock.utc_now(), web_state(request).settings
-    view = dashboard_view(conn, query=query, now=now, today=clock.park_day(now, settings.timezone))
+    view = dashboard_view(conn, query=query, now=now, timezone=settings.timezone)
     points = points_from_rows(view["trend"]["items"])
     params = {
         "gap_reason": gap_reason,
