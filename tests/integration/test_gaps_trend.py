@@ -28,18 +28,22 @@ ROWS = [  # lead, lead date, reason, risk, resolved at, expected, at stake
 ]  # A is resolved at 22:00 on 22 Nov in Lima (already the 23rd in UTC)
 
 
-@pytest.fixture
-def store(engine):
+def _insert(engine, rows, today=TODAY) -> None:
     stamp = dt.datetime(2026, 11, 25, 12, tzinfo=UTC)
     with engine.begin() as conn:
-        for lead, day, reason, risk, resolved_at, expected, stake in ROWS:
+        for lead, day, reason, risk, resolved_at, expected, stake in rows:
             conn.execute(sa.insert(lead_status).values(
                 lead_id=lead, lead_date=day, has_identity=reason == "resolved",
                 has_driver=reason == "resolved", has_origin=reason == "resolved",
-                gap_reason=reason, gap_age_days=(TODAY - day).days, risk_level=risk,
-                as_of=TODAY, trips_14d=0, milestones_reached=0, expected_amount=expected,
+                gap_reason=reason, gap_age_days=(today - day).days, risk_level=risk,
+                as_of=today, trips_14d=0, milestones_reached=0, expected_amount=expected,
                 amount_at_stake=stake, resolved_at=resolved_at, updated_at=stamp,
             ))  # fmt: skip
+
+
+@pytest.fixture
+def store(engine):
+    _insert(engine, ROWS)
     return engine
 
 
@@ -103,3 +107,18 @@ def test_lead_date_filters_move_the_whole_line(store):
 
 def test_no_selected_lead_no_line(store):
     assert _trend(store, {"date_from": D(2026, 11, 25)}) == {}
+
+
+def test_daylight_saving_changes_inside_the_window(engine):
+    """Santiago: UTC-4 until 6 Sep 2026 04:00 UTC, then UTC-3 (SQLite shifts per segment)."""
+    today = D(2026, 9, 15)
+    at = dt.datetime
+    _insert(engine, [
+        ("W", D(2026, 8, 20), "resolved", "low", at(2026, 9, 1, 3, 30, tzinfo=UTC), 1.0, 0),
+        ("S", D(2026, 8, 20), "resolved", "low", at(2026, 9, 10, 3, 30, tzinfo=UTC), 2.0, 0),
+    ], today=today)  # fmt: skip
+    with engine.connect() as conn:
+        items = gap_trend(conn, today=today, timezone="America/Santiago", days=30)["items"]
+    open_on = {p["day"]: p["unresolved"] for p in items}
+    assert open_on[D(2026, 8, 30)] == 2 and open_on[D(2026, 8, 31)] == 1  # W: 31 Aug 23:30
+    assert open_on[D(2026, 9, 9)] == 1 and open_on[D(2026, 9, 10)] == 0  # S: 10 Sep 00:30

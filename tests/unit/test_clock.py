@@ -37,3 +37,21 @@ def test_settings_default_to_the_parks_zone():
     from idgap.config import Settings
 
     assert Settings(database_url="sqlite://").timezone == clock.DEFAULT_TIMEZONE == LIMA
+
+
+def test_utc_offsets_find_each_daylight_saving_change():
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    end = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert clock.utc_offsets(LIMA, start, end) == [(start, dt.timedelta(hours=-5))]
+    changes = clock.utc_offsets("America/Santiago", start, end)
+    assert changes == [
+        (start, dt.timedelta(hours=-3)),
+        (dt.datetime(2026, 4, 5, 3, tzinfo=dt.UTC), dt.timedelta(hours=-4)),
+        (dt.datetime(2026, 9, 6, 4, tzinfo=dt.UTC), dt.timedelta(hours=-3)),
+    ]
+
+
+def test_local_midnight_is_the_utc_instant_the_day_begins():
+    assert clock.local_midnight(dt.date(2026, 12, 1), LIMA) == dt.datetime(
+        2026, 12, 1, 5, tzinfo=dt.UTC
+    )

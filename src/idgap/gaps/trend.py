@@ -12,66 +12,84 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 
+from idgap.clock import local_midnight, utc_offsets
 from idgap.gaps.query import GapFilters, money, ratio_pct
 from idgap.store.tables import lead_status
 
 ls = lead_status
 TREND_DAYS = 180
 RESOLVED = ls.c.gap_reason == "resolved"
-ROWS_SCHEMA: dict[str, Any] = {  # naive timestamps (SQLite) are read as UTC
-    "lead_date": pl.Date, "resolved": pl.Boolean, "resolved_at": pl.Datetime("us", "UTC"),
-    "leads": pl.Int64, "money": pl.Float64,
-}  # fmt: skip
+MOVES_SCHEMA: dict[str, Any] = {"day": pl.Date, "leads": pl.Int64, "money": pl.Float64}
 
 
-def _rows(conn: sa.Connection, f: GapFilters) -> pl.DataFrame:
-    """The selected leads grouped by lead date and the moment they became resolved."""
-    resolved_at = sa.case((RESOLVED, ls.c.resolved_at))
+def local_day(
+    conn: sa.Connection, col: Any, timezone: str, start: dt.datetime, end: dt.datetime
+) -> Any:
+    """SQL: the park's calendar day of the UTC instant `col`, exact over [start, end)."""
+    if conn.dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone(timezone, col), sa.Date)
+    segments = utc_offsets(timezone, start, end)  # SQLite has no zones: shift per DST segment
+
+    def shifted(offset: dt.timedelta) -> Any:
+        return sa.func.date(col, f"{int(offset.total_seconds())} seconds")
+
+    whens = [(col < until, shifted(off)) for (_, off), (until, _) in pairwise(segments)]
+    return sa.case(*whens, else_=shifted(segments[-1][1])) if whens else shifted(segments[0][1])
+
+
+def _moves(conn: sa.Connection, where: list, day: Any, money: Any) -> pl.DataFrame:
+    """Leads and money per `day` (one scan, one small group per day)."""
+    stmt = sa.select(sa.type_coerce(day, sa.Date), sa.func.count(), sa.func.sum(money))
+    stmt = stmt.where(*where).group_by(day)
+    return pl.DataFrame(conn.execute(stmt).all(), schema=MOVES_SCHEMA, orient="row")
+
+
+def _starts_and_stops(
+    conn: sa.Connection, f: GapFilters, start: dt.date, today: dt.date, timezone: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The days the selected leads start counting, and the days resolved ones stop being open.
+
+    A lead counts from its lead date (the window's first day for older ones) and is open until
+    the park's day it became resolved: never before it counts, so a lead resolved before the
+    window, or resolved with no timestamp, is never open in it.
+    """
+    begin = local_midnight(start, timezone)
+    end = local_midnight(today + dt.timedelta(days=1), timezone)
+    lead_day = sa.case((ls.c.lead_date < start, start), else_=ls.c.lead_date)
+    resolved_day = sa.case(
+        (ls.c.resolved_at.is_(None), lead_day),
+        (ls.c.resolved_at < begin, start - dt.timedelta(days=1)),
+        else_=local_day(conn, ls.c.resolved_at, timezone, begin, end),
+    )
+    stop_day = sa.case((resolved_day < lead_day, lead_day), else_=resolved_day)
     stake = sa.case((RESOLVED, ls.c.expected_amount), else_=ls.c.amount_at_stake)
-    stmt = (
-        sa.select(ls.c.lead_date, RESOLVED, resolved_at, sa.func.count(),
-                  sa.func.sum(sa.func.coalesce(stake, 0.0)))
-        .where(*f.clauses())
-        .group_by(ls.c.lead_date, RESOLVED, resolved_at)
-    )  # fmt: skip
-    return pl.DataFrame(conn.execute(stmt).all(), schema=ROWS_SCHEMA, orient="row")
+    where = f.clauses()
+    starts = _moves(conn, where, lead_day, stake)
+    stops = _moves(conn, [*where, RESOLVED], stop_day, ls.c.expected_amount)
+    return starts, stops
 
 
-def _day_index(rows: pl.DataFrame, start: dt.date, last: int, timezone: str) -> pl.DataFrame:
-    """Per row: the day it starts counting (`li`) and the day it stops being open (`ri`)."""
-    local = pl.col("resolved_at").dt.convert_time_zone(timezone).dt.date()
-    li = ((pl.col("lead_date") - pl.lit(start)).dt.total_days()).clip(0, last)
-    ri = (local - pl.lit(start)).dt.total_days()
-    return rows.with_columns(li=li).with_columns(
-        # resolved with no timestamp: resolved all along; open leads never stop counting
-        ri=pl.when(pl.col("resolved"))
-        .then(pl.max_horizontal(ri.fill_null(pl.col("li")), pl.col("li")).clip(upper_bound=last))
-        .otherwise(None)
-    )
-
-
-def _series(idx: pl.DataFrame, n: int) -> pl.DataFrame:
+def _series(starts: pl.DataFrame, stops: pl.DataFrame, start: dt.date, n: int) -> pl.DataFrame:
     """Running sums of leads counted, open and at stake on each of the `n` days."""
-    days = pl.DataFrame({"i": pl.arange(0, n, eager=True)})
-    start = idx.group_by(pl.col("li").alias("i")).agg(
-        total=pl.col("leads").sum(), open=pl.col("leads").sum(), stake=pl.col("money").sum()
-    )
-    stop = (
-        idx.filter(pl.col("ri").is_not_null())
-        .group_by(pl.col("ri").alias("i"))
-        .agg(total=pl.lit(0, pl.Int64), open=-pl.col("leads").sum(), stake=-pl.col("money").sum())
-    )
-    moves = pl.concat([start, stop], how="vertical_relaxed").group_by("i").agg(pl.all().sum())
+    days = pl.DataFrame({"day": pl.date_range(start, start + dt.timedelta(days=n - 1), eager=True)})
+    last = pl.lit(days["day"][-1])
+    stops = stops.with_columns(pl.min_horizontal("day", last))  # resolved "after" today: today
+    leads, money = pl.col("leads"), pl.col("money")
+    moves = pl.concat([
+        starts.select("day", total=leads, open=leads, stake=money),
+        stops.select("day", total=pl.lit(0, pl.Int64), open=-leads, stake=-money),
+    ]).group_by("day").agg(pl.all().sum())  # fmt: skip
     return (
-        days.join(moves, on="i", how="left")
+        days.join(moves, on="day", how="left")
         .fill_null(0)
-        .sort("i")
-        .select("i", pl.col("total", "open", "stake").cum_sum())
+        .sort("day")
+        .select("day", pl.col("total", "open", "stake").cum_sum())
     )
 
 
@@ -85,13 +103,11 @@ def gap_trend(
 ) -> dict[str, Any]:
     """Up to `days` daily points ending today, from the first day a selected lead counts."""
     start = today - dt.timedelta(days=days - 1)
-    rows = _rows(conn, GapFilters.of(filters))
-    if rows.is_empty():
-        return {"items": [], "total": 0, "days": days}
-    series = _series(_day_index(rows, start, days - 1, timezone), days)
+    starts, stops = _starts_and_stops(conn, GapFilters.of(filters), start, today, timezone)
+    series = _series(starts, stops, start, days)
     items = [
-        _point(start + dt.timedelta(days=int(i)), int(total), int(open_), stake)
-        for i, total, open_, stake in series.iter_rows()
+        _point(day, int(total), int(open_), stake)
+        for day, total, open_, stake in series.iter_rows()
         if total
     ]
     return {"items": items, "total": len(items), "days": days}
