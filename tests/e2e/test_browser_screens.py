@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from idgap.store import tables as t
-from tests.e2e.test_browser_web import browser, server, shot  # noqa: F401 - shared fixtures
+from tests.e2e.test_browser_web import SHOTS, browser, server, shot  # noqa: F401 - shared fixtures
 from tests.e2e.test_numbers_agree import FORBIDDEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -156,3 +156,37 @@ def test_a_running_run_refreshes_by_itself(screen, server):  # noqa: F811
     finally:
         with seeded.engine.begin() as conn:
             conn.execute(sa.delete(t.runs).where(t.runs.c.id == run_id))
+
+
+EVIDENCE_FITS = """els => els.map(tr => {
+  const box = tr.closest('.cand-evidence').getBoundingClientRect();
+  const parts = [...tr.querySelectorAll('th, td')].map(c => c.getBoundingClientRect());
+  return {inside: parts.every(r => r.left >= box.left - 1 && r.right <= box.right + 1),
+          weight: tr.querySelector('.ev-weight').getBoundingClientRect().width,
+          label: tr.querySelector('th').getBoundingClientRect().width,
+          scrolls: tr.closest('table').scrollWidth > tr.closest('table').clientWidth + 1};
+})"""
+
+
+def _evidence_rows(pg) -> list[dict]:
+    rows = pg.locator(".cand-evidence table.breakdown tr").evaluate_all(EVIDENCE_FITS)
+    assert rows, "no evidence breakdown on the page"
+    return rows
+
+
+def test_candidate_evidence_reads_as_label_and_value(screen, server):  # noqa: F811
+    """Every comparison's name, level, weight and bar inside its card, nothing to scroll."""
+    pg, label, width = screen
+    base, _ = server
+    lead_id = _api(server, "/screens/review")["current"]["source_pk"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for path, name in (("/revision", "review"), (f"/leads/{lead_id}", "lead")):
+        pg.goto(f"{base}{path}")
+        rows = _evidence_rows(pg)
+        assert all(r["inside"] and not r["scrolls"] for r in rows), (path, rows[:3])
+        assert min(r["weight"] for r in rows) >= 20, (path, rows[:3])  # the value is visible
+        assert min(r["label"] for r in rows) >= 40, (path, rows[:3])
+        assert pg.evaluate("document.documentElement.scrollWidth") <= width, path
+        pg.locator(".cand-evidence").first.screenshot(
+            path=str(SHOTS / f"{label}_{name}_evidence.png")
+        )
