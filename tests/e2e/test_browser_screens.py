@@ -190,3 +190,26 @@ def test_candidate_evidence_reads_as_label_and_value(screen, server):  # noqa: F
         pg.locator(".cand-evidence").first.screenshot(
             path=str(SHOTS / f"{label}_{name}_evidence.png")
         )
+
+
+def test_queue_filters_fold_on_a_phone(screen, server):  # noqa: F811
+    """Folded under "Filtros y orden" on a phone unless a filter is active; open on a desktop."""
+    pg, label, width = screen
+    base, _ = server
+    pg.goto(f"{base}/revision")
+    is_open = pg.locator("#queue-filters-box").evaluate("d => d.open")
+    assert is_open is (width > 600)
+    shot(pg, f"{label}_review_filters_default")
+    if not is_open:
+        assert not pg.locator("#rq-amount").is_visible()
+        pg.click("#queue-filters-box > summary")
+        assert pg.locator("#rq-amount").is_visible()
+    pg.goto(f"{base}/revision?min_age_days=1&date_from=2000-01-01")
+    assert pg.locator("#queue-filters-box").evaluate("d => d.open") is True
+    assert pg.inner_text("#queue-filters-count") == "2 filtros activos"
+    assert pg.input_value("#rq-age-min") == "1" and pg.input_value("#rq-from") == "2000-01-01"
+    pg.goto(f"{base}/?risk_level=high")
+    assert pg.locator("#gap-filters-box").evaluate("d => d.open") is True
+    pg.goto(f"{base}/")
+    assert pg.locator("#gap-filters-box").evaluate("d => d.open") is (width > 600)
+    shot(pg, f"{label}_dashboard_filters_default")

@@ -87,3 +87,38 @@ def test_queue_ages_count_from_the_parks_day(client, monkeypatch):
     assert {r["lead_id"]: int(r["gap_age_days"]) for r in rows} == {
         k: e["gap_age_days"] for k, e in by_lead.items()
     }
+
+
+def test_queue_filters_by_days_open_and_lead_date(client, monkeypatch):
+    monkeypatch.setattr(clock, "utc_now", lambda: LIMA_EVENING)
+    view = client.get("/revision.json").json()
+    entries = [view["current"], *view["upcoming"]]
+    for entry in entries:
+        age, day = entry["gap_age_days"], str(entry["lead_date"])[:10]
+        by_age = client.get("/revision.json", params={"min_age_days": age, "max_age_days": age})
+        same_day = client.get("/revision.json", params={"date_from": day, "date_to": day})
+        for response in (by_age, same_day):
+            got = response.json()
+            listed = [got["current"], *got["upcoming"]]
+            assert entry["source_pk"] in {e["source_pk"] for e in listed}
+            assert {e["gap_age_days"] for e in listed} == {age}
+    older = client.get("/revision.json", params={"min_age_days": 1000}).json()
+    assert older["total"] == 0 and older["current"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"min_age_days": "siete"}, "«Días abierto, desde» debe ser un número, p. ej. 7."),
+        ({"min_age_days": "9", "max_age_days": "2"}, "es mayor que «hasta»"),
+        ({"min_amount": "mucho"}, "«Monto mínimo» debe ser un número"),
+        ({"max_age_days": "-1"}, "no puede ser negativo"),
+        ({"date_from": "2026-13-01"}, "formato AAAA-MM-DD"),
+        ({"date_from": "2026-11-25", "date_to": "2026-11-01"}, "posterior"),
+    ],
+)
+def test_queue_filter_errors_are_spanish_4xx(client, query, message):
+    response = client.get("/revision", params=query)
+    assert 400 <= response.status_code < 500 and message in response.text
+    export = client.get("/exportar/revision.csv", params=query)
+    assert 400 <= export.status_code < 500

@@ -232,6 +232,7 @@ NOUNS = {
     "minute": ("minuto", "minutos"),
     "payment": ("pago", "pagos"),
     "problem": ("problema", "problemas"),
+    "active_filter": ("filtro activo", "filtros activos"),
 }
 
 

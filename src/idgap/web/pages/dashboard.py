@@ -42,7 +42,7 @@ FRESHNESS = {  # freshness state -> (css class, note)
 }
 
 
-def _parse_day(value: str | None, label: str) -> dt.date | None:
+def parse_day(value: str | None, label: str) -> dt.date | None:
     if not value:
         return None
     try:
@@ -63,7 +63,7 @@ def parse_filters(
         raise InputError(f"Motivo desconocido: {gap_reason}")
     if risk_level and risk_level not in RISK_LEVELS:
         raise InputError(f"Riesgo desconocido: {risk_level}")
-    start, end = _parse_day(date_from, "desde"), _parse_day(date_to, "hasta")
+    start, end = parse_day(date_from, "desde"), parse_day(date_to, "hasta")
     if start and end and start > end:
         raise InputError("La fecha «desde» es posterior a «hasta».")
     return GapFilters(
@@ -148,6 +148,7 @@ def dashboard(
         active="dashboard",
         params=params,
         filter_params={k: v for k, v in params.items() if k != "sort"},
+        active_filters=sum(1 for v in view["filters"].values() if v is not None),
         job=job_view(view["job"]),
         reasons=list(GAP_REASONS),
         risks=list(RISK_LEVELS),

@@ -27,6 +27,7 @@ from idgap.web.deps import (
     render_page,
     web_state,
 )
+from idgap.web.pages.dashboard import parse_day
 from idgap.web.pages.lead import actor
 from idgap.web.render import days_between, url_with
 from idgap.web.review_view import candidate_view, lead_facts
@@ -38,31 +39,61 @@ SIDE_LIST = 8
 REASON_CODES = tuple(r.value for r in Reason)
 
 
-QUEUE_PARAMS = ("q", "sort", "reason_code", "min_amount", "linkable_only", "status")
+QUEUE_PARAMS = (
+    "q", "sort", "reason_code", "min_amount", "min_age_days", "max_age_days", "date_from",
+    "date_to", "linkable_only", "status",
+)  # fmt: skip
 SORT_CHOICES = ("-amount", "amount", "-age", "age", "-lead_date", "lead_date", "reason")
+# the filters an analyst sets (sort and status have defaults and are not "active filters")
+FILTER_KEYS = ("q", "reason_code", "min_amount", "min_age_days", "max_age_days", "date_from",
+               "date_to", "linkable_only")  # fmt: skip
 
 
-def queue_params(values: Mapping[str, Any]) -> tuple[QueueFilters, dict[str, str]]:
-    """The queue's filters from a query string (or a form), and the same as link parameters."""
-    raw = {k: str(values.get(k) or "").strip() for k in QUEUE_PARAMS}
-    raw["sort"] = raw["sort"] or DEFAULT_SORT
-    raw["status"] = raw["status"] or "OPEN"
+def _number(raw: str, what: str, example: str, cast: type = float) -> Any:
     try:
-        amount = float(raw["min_amount"]) if raw["min_amount"] else None
+        value = cast(raw) if raw else None
     except ValueError:
-        raise InputError("El monto mínimo debe ser un número, p. ej. 60.") from None
+        raise InputError(f"«{what}» debe ser un número, p. ej. {example}.") from None
+    if value is not None and value < 0:
+        raise InputError(f"«{what}» no puede ser negativo.")
+    return value
+
+
+def _typed(raw: dict[str, str]) -> dict[str, Any]:
+    """The query string's text as the filter's values, with Spanish one-line errors."""
     if raw["sort"] not in SORTS:
         raise InputError(f"Orden desconocido: {raw['sort']}")
     if raw["status"] not in STATUSES:
         raise InputError(f"Estado desconocido: {raw['status']}")
-    filters = QueueFilters.of({
+    start, end = parse_day(raw["date_from"], "desde"), parse_day(raw["date_to"], "hasta")
+    if start and end and start > end:
+        raise InputError("La fecha «desde» es posterior a «hasta».")
+    low = _number(raw["min_age_days"], "Días abierto, desde", "7", int)
+    high = _number(raw["max_age_days"], "Días abierto, hasta", "30", int)
+    if low is not None and high is not None and low > high:
+        raise InputError("«Días abierto, desde» es mayor que «hasta».")
+    return {
         "q": raw["q"], "sort": raw["sort"], "reason_code": raw["reason_code"],
-        "min_amount": amount, "linkable_only": raw["linkable_only"] == "1",
-        "status": raw["status"],
-    })  # fmt: skip
+        "min_amount": _number(raw["min_amount"], "Monto mínimo", "60"),
+        "min_age_days": low, "max_age_days": high, "date_from": start, "date_to": end,
+        "linkable_only": raw["linkable_only"] == "1", "status": raw["status"],
+    }  # fmt: skip
+
+
+def queue_params(values: Mapping[str, Any]) -> tuple[QueueFilters, dict[str, str]]:
+    """The queue's filters from a query string (or a form), and the same as link parameters."""
+    raw = {k: str(values.get(k) or "").strip()[:200] for k in QUEUE_PARAMS}
+    raw["sort"] = raw["sort"] or DEFAULT_SORT
+    raw["status"] = raw["status"] or "OPEN"
+    filters = QueueFilters.of(_typed(raw))
     defaults = {"sort": DEFAULT_SORT, "status": "OPEN"}  # left out of links: shorter URLs
     link = {k: v for k, v in raw.items() if v and defaults.get(k) != v}
     return filters, link
+
+
+def active_filters(link: Mapping[str, str]) -> int:
+    """How many of the analyst's filters are set (the folded form says so, and opens)."""
+    return sum(1 for k in FILTER_KEYS if link.get(k))
 
 
 @router.get("/revision", name="web_review")
@@ -100,6 +131,7 @@ def review(
         days_between=days_between,
         qp=link,
         queue_filters=filters,
+        active_filters=active_filters(link),
         sort_choices=SORT_CHOICES,
         reason_codes=REASON_CODES,
         undo_offer=undo_offer(conn, request, user),

@@ -36,6 +36,12 @@
     else if (ev.key === "u") { const f = document.getElementById("undo-offer"); if (f) { f.requestSubmit(); ev.preventDefault(); } }
   });
 
+  // folded filter forms (<details data-fold>) open on a wide screen; on a phone they stay
+  // folded unless the server opened them because a filter is active
+  if (window.matchMedia && window.matchMedia("(min-width: 601px)").matches) {
+    document.querySelectorAll("details[data-fold]").forEach(function (d) { d.open = true; });
+  }
+
   // "Volver" on error pages goes back when there is somewhere to go back to
   document.addEventListener("click", function (ev) {
     const link = ev.target && ev.target.closest && ev.target.closest("a[data-back]");
