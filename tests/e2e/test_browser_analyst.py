@@ -100,12 +100,19 @@ def page(browser, server, request):  # noqa: F811 - `browser` is the imported fi
     context.close()
 
 
+def unfold(pg, box: str) -> None:
+    """On a phone the filters are folded under their summary: tap it, as an analyst would."""
+    if not pg.locator(box).evaluate("d => d.open"):
+        pg.click(f"{box} > summary")
+
+
 def gap_rows(pg) -> list[str]:
     return pg.eval_on_selector_all("#gap-table tbody tr[data-lead]",
                                    "rows => rows.map(r => r.dataset.lead)")  # fmt: skip
 
 
 def test_search_by_accent_free_name_phone_and_in_the_queue(page):
+    unfold(page, "#gap-filters-box")
     page.fill("#f-q", "jauregui jose")
     page.press("#f-q", "Enter")
     page.wait_for_url("**q=jauregui*")
@@ -118,6 +125,7 @@ def test_search_by_accent_free_name_phone_and_in_the_queue(page):
     assert page.locator("table tbody tr").count() == 1
     assert "PEREZ" in page.inner_text("table tbody").upper()
     page.goto(f"{page.base}/revision")
+    unfold(page, "#queue-filters-box")
     page.fill("#rq", "ramos soto")
     page.press("#rq", "Enter")
     page.wait_for_url("**q=ramos*")
@@ -130,6 +138,7 @@ def test_money_first_queue_and_sort_by_age(page):
     assert page.inner_text("#review-lead-id") == "L3"  # S/ 160 at stake: first
     assert "160" in page.inner_text("#review-amount")
     shot(page, f"analyst-queue-money-{page.width_name}")
+    unfold(page, "#queue-filters-box")
     page.select_option("#rq-sort", "amount")
     page.click("#queue-filters button[type=submit]")
     page.wait_for_url("**sort=amount*")

@@ -204,6 +204,9 @@ def test_queue_filters_fold_on_a_phone(screen, server):  # noqa: F811
         assert not pg.locator("#rq-amount").is_visible()
         pg.click("#queue-filters-box > summary")
         assert pg.locator("#rq-amount").is_visible()
+    pg.goto(f"{base}/revision?sort=-age")  # a chosen order shows too
+    assert pg.locator("#queue-filters-box").evaluate("d => d.open") is True
+    assert pg.locator("#queue-filters-count").count() == 0  # but it is no filter
     pg.goto(f"{base}/revision?min_age_days=1&date_from=2000-01-01")
     assert pg.locator("#queue-filters-box").evaluate("d => d.open") is True
     assert pg.inner_text("#queue-filters-count") == "2 filtros activos"
