@@ -43,40 +43,59 @@ class WorkList:
     skipped_unchanged: int  # ... of which nothing changed since their latest decision
 
 
-def _frame(rows: list[dict], table: str) -> pl.DataFrame | None:
-    if not rows:
+def _frame(df: pl.DataFrame, table: str) -> pl.DataFrame | None:
+    if df.height == 0:
         return None
-    _, _, to_candidates, date_col = SOURCES[table]
-    df = pl.DataFrame(rows, infer_schema_length=None)
-    return to_candidates(df.with_columns(pl.col(date_col).cast(pl.Date)))
+    return SOURCES[table][2](df)
 
 
 def _columns(t: sa.Table) -> list[sa.Column]:
-    """Source columns the engine reads: leads keep `idgap_extra` (Yango's activity flags
-    arrive there); for other sources the kept extra columns are not matched on."""
-    return [c for c in t.c if c.name != "idgap_extra" or t is cabinet_leads]
+    """Source columns the engine reads (text and dates): leads keep `idgap_extra` as JSON text
+    (Yango's activity flags arrive there); timestamps and other extras are not matched on."""
+    keep = (sa.String, sa.Date)
+    return [
+        c
+        for c in t.c
+        if (isinstance(c.type, keep) and not isinstance(c.type, sa.DateTime))
+        or (c.name == "idgap_extra" and t is cabinet_leads)
+    ]
 
 
-def _unlinked_query(table: str) -> sa.Select:
-    """Source rows without a link, with their latest decision's index version and time."""
+def _schema(cols: list[sa.Column]) -> dict[str, pl.DataType]:
+    return {c.name: (pl.Date() if isinstance(c.type, sa.Date) else pl.Utf8()) for c in cols}
+
+
+def _unlinked(table: str) -> tuple[sa.Select, sa.ColumnElement]:
+    """(query of the source rows without a link, joined to their latest decision; the column
+    of that decision's time)."""
     t, pk, _, _ = SOURCES[table]
     lk, u, md = identity_links, identity_unmatched, match_decisions
-    decided = sa.func.coalesce(md.c.decided_at, u.c.updated_at)
-    return (
-        sa.select(
-            *_columns(t),
-            u.c.index_version.label("_iv"),
-            u.c.reason_code.label("_queued_reason"),
-            md.c.ruleset_version.label("_rv"),
-            decided.label("_decided"),
-        )
-        .select_from(
-            t.outerjoin(lk, sa.and_(lk.c.source_table == table, lk.c.source_pk == pk))
-            .outerjoin(u, sa.and_(u.c.source_table == table, u.c.source_pk == pk))
-            .outerjoin(md, md.c.id == u.c.decision_id)
-        )
-        .where(lk.c.id.is_(None))
+    query = sa.select(*_columns(t)).select_from(
+        t.outerjoin(lk, sa.and_(lk.c.source_table == table, lk.c.source_pk == pk))
+        .outerjoin(u, sa.and_(u.c.source_table == table, u.c.source_pk == pk))
+        .outerjoin(md, md.c.id == u.c.decision_id)
     )
+    return query.where(lk.c.id.is_(None)), sa.func.coalesce(md.c.decided_at, u.c.updated_at)
+
+
+def _is_due(
+    table: str, decided: sa.ColumnElement, version: str, ruleset_version: str | None
+) -> sa.ColumnElement[bool]:
+    """The retry rule in SQL: never decided, or the index, the ruleset or the record changed
+    since its latest decision; never a record a human holds (undo)."""
+    t = SOURCES[table][0]
+    u, md = identity_unmatched, match_decisions
+    held = sa.and_(u.c.reason_code.is_not(None), u.c.reason_code.in_(HUMAN_HELD_REASONS))
+    reasons = [
+        u.c.index_version.is_(None),
+        decided.is_(None),
+        u.c.index_version != version,
+        t.c.idgap_changed_at > decided,
+    ]
+    if ruleset_version is not None:
+        reasons.append(sa.and_(md.c.ruleset_version.is_not(None),
+                               md.c.ruleset_version != ruleset_version))  # fmt: skip
+    return sa.and_(sa.not_(held), sa.or_(*reasons))
 
 
 def work_list(
@@ -90,14 +109,15 @@ def work_list(
     """Leads and scouting rows due for a decision; inside-the-window and newest first.
 
     `version` is the driver index's; `ruleset_version` the matcher's (None: not compared).
-    """
+    Due-ness is decided in SQL; only the due rows come back, as a frame."""
     frames, total, skipped = [], 0, 0
     for table in SOURCES:
-        rows = [dict(r) for r in conn.execute(_unlinked_query(table)).mappings()]
-        total += len(rows)
-        due = [r for r in rows if _is_due(r, version, ruleset_version)]
-        skipped += len(rows) - len(due)
-        frame = _frame([_strip(r) for r in due], table)
+        query, decided = _unlinked(table)
+        due = _is_due(table, decided, version, ruleset_version)
+        n_all, n_due = conn.execute(_counts(query, due)).one()
+        total, skipped = total + int(n_all), skipped + int(n_all) - int(n_due)
+        cols = _columns(SOURCES[table][0])
+        frame = _frame(read_frame(conn, query.where(due), _schema(cols)), table)
         if frame is not None:
             frames.append(frame)
     if not frames:
@@ -106,29 +126,14 @@ def work_list(
     return WorkList(urgent_first(out, today=today, window_days=window_days), total, skipped)
 
 
+def _counts(query: sa.Select, due: sa.ColumnElement[bool]) -> sa.Select:
+    """(rows without a link, of which due)."""
+    n_due = sa.func.coalesce(sa.func.sum(sa.case((due, 1), else_=0)), 0)
+    return query.with_only_columns(sa.func.count(), n_due)
+
+
 # a human undid this lead's automatic link (identity.undo): the matcher must not redo it
 HUMAN_HELD_REASONS = (Reason.REOPENED.value,)
-
-
-def _is_due(row: dict, version: str, ruleset_version: str | None) -> bool:
-    if row.get("_queued_reason") in HUMAN_HELD_REASONS:
-        return False
-    if row["_iv"] is None or row["_decided"] is None:
-        return True  # never decided
-    if row["_iv"] != version:
-        return True  # the driver index changed since
-    if ruleset_version is not None and row["_rv"] is not None and row["_rv"] != ruleset_version:
-        return True  # decided by another matcher version (or the other ruleset)
-    changed, decided = row["idgap_changed_at"], row["_decided"]
-    return _aware(changed) > _aware(decided)  # the record changed since
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _strip(row: dict) -> dict:
-    return {k: v for k, v in row.items() if not k.startswith("_")}
 
 
 def urgent_first(cands: pl.DataFrame, *, today: dt.date, window_days: int) -> pl.DataFrame:
@@ -150,8 +155,9 @@ def candidates_for(conn: sa.Connection, table: str, pks: Sequence[str]) -> pl.Da
     if table not in SOURCES or not pks:
         return None
     t, pk, _, _ = SOURCES[table]
-    stmt = sa.select(*_columns(t)).where(in_keys(pk, sorted(set(pks))))
-    return _frame([dict(r) for r in conn.execute(stmt).mappings()], table)
+    cols = _columns(t)
+    stmt = sa.select(*cols).where(in_keys(pk, sorted(set(pks))))
+    return _frame(read_frame(conn, stmt, _schema(cols)), table)
 
 
 def trips_frame(conn: sa.Connection, candidates: pl.DataFrame, *, days: int) -> pl.DataFrame:
