@@ -78,6 +78,7 @@ class ChangeSet:
         self.stats = ChangeStats()
         self._persons: set[str] = set()
         self._leads: set[str] = set()
+        self._every_lead = False
 
     # --- links and persons -------------------------------------------------------------
 
@@ -208,9 +209,13 @@ class ChangeSet:
         """Persons whose origin must be checked (e.g. links written without this set)."""
         self._persons.update(person_keys)
 
-    def touch_leads(self, lead_ids: Iterable[str]) -> None:
-        """Leads whose gap status may have moved (decided, queued, dismissed...)."""
-        self._leads.update(lead_ids)
+    def touch_leads(self, lead_ids: Iterable[str] | None) -> None:
+        """Leads whose gap status may have moved (decided, queued, dismissed, imported...);
+        None: every lead (an import too large to say which)."""
+        if lead_ids is None:
+            self._every_lead = True
+        else:
+            self._leads.update(lead_ids)
 
     def finish(self, settings: Settings, *, followups: bool = True) -> ChangeStats:
         """Origins of every touched person, then the gap status of every affected lead
@@ -225,13 +230,14 @@ class ChangeSet:
         self.stats.origins_created += o.created
         self.stats.origins_updated += o.updated
         leads = self._leads | set(leads_of_persons(self.conn, people))
-        if leads:
+        if leads or self._every_lead:
             self.stats.leads_refreshed += refresh_lead_status(
-                self.conn, sorted(leads), today=self.now.date(), settings=settings, now=self.now,
-                followups=followups,
+                self.conn, None if self._every_lead else sorted(leads), today=self.now.date(),
+                settings=settings, now=self.now, followups=followups,
             )  # fmt: skip
         self._persons.clear()
         self._leads.clear()
+        self._every_lead = False
         self.stats.seconds += time.perf_counter() - started
         return self.stats
 

@@ -22,9 +22,8 @@ import sqlalchemy as sa
 from idgap.config import Settings
 from idgap.identity.changes import ChangeSet, driver_persons, linked_keys, new_person_key
 from idgap.source_tables import SourceTable
-from idgap.store.bulk import insert_frame, now_column, read_frame
+from idgap.store.bulk import insert_frame, now_column, read_frame, upsert_frame
 from idgap.store.keys import in_keys
-from idgap.store.stage import upsert_frame
 from idgap.store.tables import (
     identity_links,
     identity_origin,
@@ -285,9 +284,8 @@ def queue_decisions(
         resolved_by=pl.lit(None, pl.Utf8),
     )  # fmt: skip
     return upsert_frame(
-        conn, identity_unmatched, rows, key=["source_table", "source_pk"],
-        keep_on_update=["created_at"],
-    )  # fmt: skip
+        conn, identity_unmatched, rows, ["source_table", "source_pk"], keep=["created_at"]
+    )
 
 
 def _count_queue(others: pl.DataFrame, stats: WriteStats) -> None:

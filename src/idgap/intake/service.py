@@ -5,7 +5,8 @@ writes nothing at all, not even the other files of the same directory. Then the 
 is one transaction: the source tables are planned (read-only comparison of row hashes), their
 new/changed/rejected rows staged in bulk at once (`store.bulk.stage_frames`) and merged set-based
 in contract order, the legacy identity tables loaded after them, and the gap status of every
-lead any of them touched refreshed once, at the end, in that same transaction.
+lead any of them touched refreshed once, at the end, by the identity change-set
+(`identity.changes.ChangeSet`, as every writer), in that same transaction.
 Each import records a `runs` row (kind "import") whose stats are the report.
 """
 
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from idgap.claims.settle import settle_payments
 from idgap.config import Settings
 from idgap.errors import InputError
+from idgap.identity.changes import ChangeSet
 from idgap.intake.contract import (
     ALL,
     LEADS,
@@ -48,6 +50,7 @@ from idgap.recovery.index_store import index_imported, store_marker
 from idgap.source_tables import SourceTable
 from idgap.store.bulk import refresh_statistics, stage_frames
 from idgap.store.keys import in_keys
+from idgap.store.runs import finish_run, start_run
 from idgap.store.tables import (
     SOURCE_TABLES,
     identity_links,
@@ -56,7 +59,6 @@ from idgap.store.tables import (
     import_rejects,
     link_history,
     persons,
-    runs,
 )
 
 ANALYZE_FROM_ROWS = 10_000  # a bulk load this large gets fresh planner statistics
@@ -172,19 +174,6 @@ def import_from_db(
 
 # --- loading ---------------------------------------------------------------------------------
 
-StatusRefresher = Callable[..., int]
-
-
-def _status_refresher() -> StatusRefresher | None:
-    """`idgap.gaps.status.refresh_lead_status`, or None while that module does not exist."""
-    try:
-        from idgap.gaps.status import refresh_lead_status
-    except ModuleNotFoundError as exc:
-        if exc.name in ("idgap.gaps", "idgap.gaps.status"):
-            return None
-        raise
-    return refresh_lead_status
-
 
 def _load(
     engine: sa.Engine,
@@ -197,15 +186,16 @@ def _load(
     params: dict[str, Any],
 ) -> ImportReport:
     started = time.perf_counter()
-    report.run_id = _start_run(engine, now=now, by=by, params=params)
+    with engine.begin() as conn:
+        report.run_id = start_run(conn, kind="import", now=now, triggered_by=by, params=params)
     try:
         with engine.begin() as conn:  # one transaction: every table of the import, or none
             report.tables = _load_all(conn, sources, run_id=report.run_id, now=now,
                                       settings=settings)  # fmt: skip
     except Exception as exc:
-        _finish(engine, report, "failed", now, started, error=_one_line(exc))
+        _finish(engine, report, now, started, error=_one_line(exc))
         raise
-    _finish(engine, report, "completed", now, started)
+    _finish(engine, report, now, started)
     return report
 
 
@@ -246,9 +236,9 @@ def _load_all(
         leads = _union(leads, touched)
         reports.append(rep)
     _analyze(conn, reports)
-    refresh = _status_refresher()
-    if refresh is not None and (leads is None or leads):
-        refresh(conn, leads, today=now.date(), settings=settings, now=now)
+    changes = ChangeSet(conn, by="import", now=now, run_id=run_id, reason="import")
+    changes.touch_leads(leads)
+    changes.finish(settings)
     return reports
 
 
@@ -350,22 +340,9 @@ def _leads_of_drivers(conn: sa.Connection, driver_ids: list[str]) -> list[str] |
 # --- the run row -------------------------------------------------------------------------------
 
 
-def _start_run(engine: sa.Engine, *, now: dt.datetime, by: str, params: dict[str, Any]) -> int:
-    with engine.begin() as conn:
-        return int(
-            conn.execute(
-                runs.insert()
-                .values(kind="import", status="running", started_at=now, heartbeat_at=now,
-                        triggered_by=by, params=params)
-                .returning(runs.c.id)
-            ).scalar_one()
-        )  # fmt: skip
-
-
 def _finish(
     engine: sa.Engine,
     report: ImportReport,
-    status: str,
     now: dt.datetime,
     started: float,
     *,
@@ -373,17 +350,8 @@ def _finish(
 ) -> None:
     seconds = time.perf_counter() - started
     stats = {**report.to_dict(), "seconds": round(seconds, 3)}
-    with engine.begin() as conn:
-        conn.execute(
-            runs.update()
-            .where(runs.c.id == report.run_id)
-            .values(
-                status=status,
-                finished_at=now + dt.timedelta(seconds=seconds),
-                stats=stats,
-                error=error,
-            )
-        )
+    at = now + dt.timedelta(seconds=seconds)
+    finish_run(engine, report.run_id, now=at, stats=stats, error=error)
 
 
 def _one_line(exc: BaseException) -> str:

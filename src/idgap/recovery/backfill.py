@@ -20,9 +20,10 @@ from idgap.config import Settings
 from idgap.identity.changes import ChangeSet
 from idgap.identity.consistency import audit_origins
 from idgap.recovery.heartbeat import Heartbeat
-from idgap.recovery.job import finish_run, persons_without_origin, start_run
+from idgap.recovery.job import persons_without_origin, start_run
 from idgap.recovery.lock import recovery_lock
 from idgap.source_tables import SourceTable
+from idgap.store.runs import finish_run
 from idgap.store.tables import cabinet_leads, identity_links
 
 UNKNOWN_SHOWN = 50

@@ -37,7 +37,9 @@ from idgap.recovery.index_store import load_driver_index
 from idgap.recovery.lock import LOCKED_KINDS, recovery_lock
 from idgap.recovery.repair import RepairStats, link_migrations, repair_driver_links
 from idgap.recovery.sources import trips_frame, work_list
+from idgap.store import runs as store_runs
 from idgap.store.bulk import refresh_statistics, statistics_due
+from idgap.store.runs import finish_run
 from idgap.store.tables import identity_links, identity_origin, lead_status, runs
 
 Progress = Callable[[str, int, int], None]
@@ -148,27 +150,9 @@ def unfinished_since(conn: sa.Connection) -> dt.datetime | None:
 def start_run(
     conn: sa.Connection, *, kind: str, now: dt.datetime, triggered_by: str, params: dict
 ) -> int:
+    """A job run's row (`store.runs`), after marking the runs killed processes left running."""
     mark_interrupted(conn, now)
-    return conn.execute(
-        runs.insert()
-        .values(kind=kind, status="running", started_at=now, heartbeat_at=now,
-                triggered_by=triggered_by, params=params)
-        .returning(runs.c.id)
-    ).scalar_one()  # fmt: skip
-
-
-def finish_run(
-    engine: sa.Engine, run_id: int | None, *, now: dt.datetime, stats: dict, error: str | None
-) -> None:
-    if run_id is None:
-        return
-    with engine.begin() as conn:
-        conn.execute(
-            runs.update()
-            .where(runs.c.id == run_id)
-            .values(status="failed" if error else "completed", finished_at=now,
-                    heartbeat_at=now, stats=stats, error=error)
-        )  # fmt: skip
+    return store_runs.start_run(conn, kind=kind, now=now, triggered_by=triggered_by, params=params)
 
 
 def run_recovery(

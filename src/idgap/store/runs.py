@@ -1,0 +1,49 @@
+"""The one run recorder: every import and job run is a `runs` row, running -> completed/failed.
+
+A job run (recover, match, backfill) first marks runs a killed process left `running` as
+`interrupted` (it holds the recovery lock, so none of them can still be alive); an import does
+not take that lock and leaves job runs alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from idgap.store.tables import runs
+
+
+def start_run(
+    conn: sa.Connection, *, kind: str, now: dt.datetime, triggered_by: str, params: dict[str, Any]
+) -> int:
+    """Insert the `running` row of a new run; -> its id (visible once `conn` commits)."""
+    return int(
+        conn.execute(
+            runs.insert()
+            .values(kind=kind, status="running", started_at=now, heartbeat_at=now,
+                    triggered_by=triggered_by, params=params)
+            .returning(runs.c.id)
+        ).scalar_one()
+    )  # fmt: skip
+
+
+def finish_run(
+    engine: sa.Engine,
+    run_id: int | None,
+    *,
+    now: dt.datetime,
+    stats: dict[str, Any],
+    error: str | None,
+) -> None:
+    """Close the run in its own transaction: failed with `error`, else completed."""
+    if run_id is None:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            runs.update()
+            .where(runs.c.id == run_id)
+            .values(status="failed" if error else "completed", finished_at=now,
+                    heartbeat_at=now, stats=stats, error=error)
+        )  # fmt: skip
