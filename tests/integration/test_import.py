@@ -260,3 +260,21 @@ def test_a_failure_mid_file_rolls_the_whole_file_back_and_marks_the_run_failed(
     with engine.connect() as conn:
         run = conn.execute(sa.select(runs.c.status, runs.c.error)).one()
     assert run == ("failed", "RuntimeError: disk full")
+
+
+def test_an_import_tells_its_progress_with_real_totals_and_times_its_stages(engine, tmp_path):
+    folder = write_dir(tmp_path / "park", {"module_ct_cabinet_leads.csv": LEADS,
+                                           "drivers.csv": DRIVERS})  # fmt: skip
+    steps: list[tuple[str, int, int]] = []
+    report = load(engine, folder, progress=lambda *step: steps.append(step))
+    reading = [s for s in steps if s[0].startswith("reading")]
+    assert [(d, t) for _, d, t in reading] == [(0, 2), (1, 2)]
+    comparing = [s for s in steps if s[0].startswith("comparing")]
+    assert {t for _, _, t in comparing} == {3 + 3}  # rows of both files
+    writing = [s for s in steps if s[0].startswith("writing")]
+    assert writing and all(t == 6 for _, _, t in writing)
+    assert any(s[0].startswith("gap status") for s in steps)
+    assert {"read", "plan", "write", "index", "gap_status"} <= set(report.timings)
+    with engine.connect() as conn:
+        stats = conn.execute(sa.select(runs.c.stats).where(runs.c.id == report.run_id)).scalar()
+    assert set(stats["timings"]) == set(report.timings)

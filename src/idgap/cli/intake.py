@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.table import Table
 
 from idgap.cli.common import console, fail, one_line_errors, print_json, state
+from idgap.cli.progress import counted, step_progress
 from idgap.clock import utc_now
 from idgap.intake.report import ImportReport
 
@@ -43,16 +43,21 @@ def import_(
     st = state()
     if (path is None) == (from_db is None):
         raise fail("give either PATH or --from-db URL")
-    busy = console.status("importing", spinner="dots") if not as_json else contextlib.nullcontext()
-    with busy:
+    with step_progress(console, disable=as_json) as bar:
+        task = bar.add_task("import: reading", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"import: {step}", completed=done, total=counted(total))
+
         if from_db:
             report = import_from_db(
                 st.engine, from_db, now=utc_now(), settings=st.settings,
-                source_schema=source_schema, canon_schema=canon_schema,
+                source_schema=source_schema, canon_schema=canon_schema, progress=progress,
             )  # fmt: skip
         else:
             assert path is not None
-            report = import_path(st.engine, path, table=table, now=utc_now(), settings=st.settings)
+            report = import_path(st.engine, path, table=table, now=utc_now(),
+                                 settings=st.settings, progress=progress)  # fmt: skip
     if as_json:
         print_json(report.to_dict())
     else:

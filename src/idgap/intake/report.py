@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,11 +35,37 @@ class TableReport:
         return asdict(self)
 
 
+Progress = Callable[[str, int, int], None]  # (step, done, total) for a progress bar
+
+
+@dataclass
+class Stages:
+    """Wall seconds per import stage (read, plan, write, index, gap_status) and the caller's
+    progress hook, told each step with real totals (rows)."""
+
+    progress: Progress | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def tell(self, step: str, done: int = 0, total: int = 1) -> None:
+        if self.progress is not None:
+            self.progress(step, done, total)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.timings[stage] = round(self.timings.get(stage, 0.0) + spent, 2)
+
+
 @dataclass
 class ImportReport:
     tables: list[TableReport] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)  # present but not in the contract
     run_id: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
 
     def table(self, name: str) -> TableReport:
         return next(t for t in self.tables if t.table == name)
@@ -46,4 +75,5 @@ class ImportReport:
             "run_id": self.run_id,
             "tables": [t.to_dict() for t in self.tables],
             "ignored_files": self.ignored_files,
+            "timings": dict(self.timings),
         }

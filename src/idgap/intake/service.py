@@ -37,7 +37,7 @@ from idgap.intake.contract import (
 from idgap.intake.csv_reader import clean_frame, read_csv_bytes, read_csv_file
 from idgap.intake.legacy import LOADERS
 from idgap.intake.prepare import LINE, prepare, split_nul, with_lines
-from idgap.intake.report import LISTED, ImportReport, TableReport
+from idgap.intake.report import LISTED, ImportReport, Progress, Stages, TableReport
 from idgap.intake.upsert import (
     UpsertPlan,
     apply_upsert,
@@ -79,34 +79,40 @@ def import_path(
     now: dt.datetime,
     settings: Settings,
     triggered_by: str = "cli",
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """A directory (whichever contract files it holds) or one file (`table` or its name)."""
+    """A directory (whichever contract files it holds) or one file (`table` or its name).
+
+    `progress(step, done, total)` is told every step with its real totals (files, rows)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
-    report = ImportReport()
-    if path.is_dir():
-        if table:
-            raise InputError("--table applies to a single file, not to a directory")
-        sources, report.ignored_files = _directory_sources(path)
-    else:
-        spec = spec_for(table, path.name)
-        sources = [Source(spec, path.name, *read_csv_file(path, spec))]
+    report, stages = ImportReport(), Stages(progress)
+    with stages.timed("read"):
+        if path.is_dir():
+            if table:
+                raise InputError("--table applies to a single file, not to a directory")
+            sources, report.ignored_files = _directory_sources(path, stages)
+        else:
+            spec = spec_for(table, path.name)
+            stages.tell(f"reading {path.name}")
+            sources = [Source(spec, path.name, *read_csv_file(path, spec))]
     params = {"path": str(path), "table": table}
-    return _load(
-        engine, sources, report, now=now, settings=settings, by=triggered_by, params=params
-    )
+    return _load(engine, sources, report, now=now, settings=settings, by=triggered_by,
+                 params=params, stages=stages)  # fmt: skip
 
 
-def _directory_sources(path: Path) -> tuple[list[Source], list[str]]:
+def _directory_sources(path: Path, stages: Stages) -> tuple[list[Source], list[str]]:
     files = sorted(p for p in path.iterdir() if p.is_file())
     known = {name: p for p in files if (name := table_for_file(p.name))}
     ignored = [p.name for p in files if not table_for_file(p.name)]
     if not known:
         expected = ", ".join(spec.file_name for spec in ALL.values())
         raise InputError(f"{path}: none of the contract files found (expected {expected})")
-    # read and validate every file before loading any
-    sources = [Source(ALL[t], known[t].name, *read_csv_file(known[t], ALL[t])) for t in known]
+    sources = []  # read and validate every file before loading any
+    for i, (t, file) in enumerate(known.items()):
+        stages.tell(f"reading {file.name} (file {i + 1} of {len(known)})", i, len(known))
+        sources.append(Source(ALL[t], file.name, *read_csv_file(file, ALL[t])))
     return sources, ignored
 
 
@@ -158,18 +164,21 @@ def import_from_db(
     source_schema: str | None = None,
     canon_schema: str = "canon",
     triggered_by: str = "cli",
+    progress: Progress | None = None,
 ) -> ImportReport:
     """The source tables (default schema) and canon identity tables of a PostgreSQL database."""
     from idgap.intake.from_db import read_database
 
-    sources, skipped = read_database(
-        source_url, source_schema=source_schema, canon_schema=canon_schema
-    )
+    stages = Stages(progress)
+    stages.tell("reading the source database")
+    with stages.timed("read"):
+        sources, skipped = read_database(
+            source_url, source_schema=source_schema, canon_schema=canon_schema
+        )
     report = ImportReport(ignored_files=skipped)
     params = {"source": sa.make_url(source_url).render_as_string(hide_password=True)}
-    return _load(
-        engine, sources, report, now=now, settings=settings, by=triggered_by, params=params
-    )
+    return _load(engine, sources, report, now=now, settings=settings, by=triggered_by,
+                 params=params, stages=stages)  # fmt: skip
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -184,14 +193,17 @@ def _load(
     settings: Settings,
     by: str,
     params: dict[str, Any],
+    stages: Stages | None = None,
 ) -> ImportReport:
     started = time.perf_counter()
+    stages = stages or Stages()
+    report.timings = stages.timings
     with engine.begin() as conn:
         report.run_id = start_run(conn, kind="import", now=now, triggered_by=by, params=params)
     try:
         with engine.begin() as conn:  # one transaction: every table of the import, or none
             report.tables = _load_all(conn, sources, run_id=report.run_id, now=now,
-                                      settings=settings)  # fmt: skip
+                                      settings=settings, stages=stages)  # fmt: skip
     except Exception as exc:
         _finish(engine, report, now, started, error=_one_line(exc))
         raise
@@ -206,40 +218,79 @@ def _load_all(
     run_id: int | None,
     now: dt.datetime,
     settings: Settings,
+    stages: Stages,
 ) -> list[TableReport]:
-    """Plan the source tables (reads only), stage all their frames at once, merge them, load
-    the legacy tables, then refresh the gap status of every lead touched, once."""
+    """Plan the source tables (reads only), stage all their frames at once, merge them, the
+    driver index from the rows loaded, the legacy tables, then the gap status of every lead
+    touched, once."""
     ordered = sorted(sources, key=lambda s: LOAD_ORDER.index(s.spec.table))
-    plans = [_plan(conn, s, run_id=run_id, now=now) for s in ordered if not s.spec.legacy]
+    with stages.timed("plan"):
+        plans = _plan_all(conn, [s for s in ordered if not s.spec.legacy], run_id, now, stages)
     drivers_plan = next((p for p, _, _ in plans if p.spec.table == SourceTable.DRIVERS), None)
     index_before = store_marker(conn) if drivers_plan is not None else None
+    with stages.timed("write"):
+        reports, leads = _merge_all(conn, plans, stages)
+    if drivers_plan is not None and index_before is not None:  # from the rows, not re-read
+        rows = pl.concat([drivers_plan.new, drivers_plan.changed], how="diagonal_relaxed")
+        stages.tell(f"driver index ({rows.height:,} new or changed drivers)")
+        with stages.timed("index"):
+            index_imported(conn, rows, before=index_before, now=now)
+    with stages.timed("write"):
+        if any(rep.table == PAYMENTS for rep in reports):  # tie payments to leads (issue 14)
+            stages.tell("settling payments")
+            leads = _union(leads, settle_payments(conn, settings=settings, now=now)[0])
+        for source in (s for s in ordered if s.spec.legacy):
+            stages.tell(f"loading {source.label}")
+            rep, touched = _load_legacy(conn, source, run_id=run_id, now=now)
+            leads = _union(leads, touched)
+            reports.append(rep)
+        _analyze(conn, reports)
+    stages.tell("gap status" + ("" if leads is None else f" ({len(leads):,} leads)"))
+    with stages.timed("gap_status"):
+        changes = ChangeSet(conn, by="import", now=now, run_id=run_id, reason="import")
+        changes.touch_leads(leads)
+        changes.finish(settings)
+    return reports
+
+
+Planned = tuple[UpsertPlan, TableReport, pl.DataFrame]
+
+
+def _plan_all(
+    conn: sa.Connection, sources: list[Source], run_id: int | None, now: dt.datetime,
+    stages: Stages,
+) -> list[Planned]:  # fmt: skip
+    total, done, plans = sum(s.frame.height for s in sources), 0, []
+    for source in sources:
+        stages.tell(f"comparing {source.label} with the store", done, total)
+        plans.append(_plan(conn, source, run_id=run_id, now=now))
+        done += source.frame.height
+    return plans
+
+
+def _merge_all(
+    conn: sa.Connection, plans: list[Planned], stages: Stages
+) -> tuple[list[TableReport], list[str] | None]:
+    """Stage every new/changed/rejected frame at once, then merge table by table."""
     frames = {
         name: frame
         for plan, rep, rejects in plans
         for name, frame in zip(stage_names(rep.table), _plan_frames(plan, rejects), strict=True)
     }
+    total = sum(f.height for f, _ in frames.values())
+    stages.tell(f"staging {total:,} new, changed and rejected rows", 0, total)
     reports: list[TableReport] = []
     leads: list[str] | None = []
+    done = 0
     with stage_frames(conn, frames) as staged:
         for plan, rep, rejects in plans:
+            stages.tell(f"writing {rep.table}", done, total)
             apply_upsert(staged, plan)
             record_rejects(conn, rejects, rep, listed=LISTED, staged=staged)
             leads = _union(leads, _touched_leads(conn, plan))
             reports.append(rep)
-    if drivers_plan is not None and index_before is not None:  # from the rows, not re-read
-        rows = pl.concat([drivers_plan.new, drivers_plan.changed], how="diagonal_relaxed")
-        index_imported(conn, rows, before=index_before, now=now)
-    if any(rep.table == PAYMENTS for rep in reports):  # tie the payments to leads (issue 14)
-        leads = _union(leads, settle_payments(conn, settings=settings, now=now)[0])
-    for source in (s for s in ordered if s.spec.legacy):
-        rep, touched = _load_legacy(conn, source, run_id=run_id, now=now)
-        leads = _union(leads, touched)
-        reports.append(rep)
-    _analyze(conn, reports)
-    changes = ChangeSet(conn, by="import", now=now, run_id=run_id, reason="import")
-    changes.touch_leads(leads)
-    changes.finish(settings)
-    return reports
+            done += plan.new.height + plan.changed.height + rejects.height
+    return reports, leads
 
 
 def _plan(

@@ -190,6 +190,8 @@ def run_recovery(
                 _run(engine, report, settings=settings, now_fn=now_fn, limit=limit,
                      progress=progress)  # fmt: skip
                 if not dry_run:
+                    if progress:
+                        progress("search keys and claims", 0, 1)
                     with report.timed("gap_status"):
                         _followups(engine, report, settings=settings, now=now_fn())
         except Exception as exc:
