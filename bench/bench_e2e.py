@@ -57,8 +57,14 @@ def idgap(*args: str, db: str) -> tuple[float, float, str]:
     return round(wall, 2), round(peak_kb / 1024, 1), out.stdout
 
 
+SHARED = Path(os.environ.get("IDGAP_BENCH_DATA", "/work/parks")) / "csv-large"
+
+
 def park(size: str) -> Path:
-    """The generated park's CSVs (cached under bench/data/)."""
+    """The generated park's CSVs ($IDGAP_BENCH_DATA/csv-large for the large one when it is
+    there, else generated and cached under bench/data/)."""
+    if size == "large" and (SHARED / "drivers.csv").exists():
+        return SHARED
     leads, drivers = SIZES[size]
     out = DATA / f"e2e-{size}"
     if not (out / "drivers.csv").exists():
@@ -73,12 +79,16 @@ def park(size: str) -> Path:
 
 
 def imported_sqlite(size: str) -> Path:
-    """The park imported once into an SQLite file; each trial works on a copy."""
-    db = DATA / f"e2e-{size}.db"
-    if not db.exists():
-        tmp = db.with_suffix(".tmp.db")
-        idgap("import", str(park(size)), db=f"sqlite:///{tmp}")
-        tmp.rename(db)
+    """The park imported once into an SQLite file (by this schema: the file names its
+    revision); each trial works on a copy."""
+    from idgap.store.db import head_revision
+
+    db = DATA / f"e2e-{size}-{head_revision()}.db"
+    done = db.with_suffix(".imported")
+    if not done.exists():
+        db.unlink(missing_ok=True)
+        idgap("import", str(park(size)), db=f"sqlite:///{db}")
+        done.touch()
     return db
 
 
@@ -128,9 +138,19 @@ def report(wall: float, peak: float, stdout: str, limit: dict[str, float]) -> di
             "ratio": round(wall / limit["limit"], 2), **counts}  # fmt: skip
 
 
+def copy_store(db: Path, trial: Path) -> None:
+    """The SQLite file and the driver-index cache its import left next to it."""
+    shutil.copy(db, trial)
+    meta = Path(f"{db}.driver-index.json")
+    if meta.exists():
+        info = json.loads(meta.read_text())
+        shutil.copy(meta.with_name(info["file"]), trial.with_name(info["file"]))
+        shutil.copy(meta, Path(f"{trial}.driver-index.json"))
+
+
 def match_sqlite(size: str, tmp: Path) -> dict[str, Any]:
     trial = tmp / "match.db"
-    shutil.copy(imported_sqlite(size), trial)
+    copy_store(imported_sqlite(size), trial)
     wall, peak, out = idgap("match", "--json", db=f"sqlite:///{trial}")
     limit = bulk_limit(f"sqlite:///{trial}", f"sqlite:///{tmp / 'limit.db'}")
     return report(wall, peak, out, limit)
@@ -180,7 +200,7 @@ def line(name: str, r: dict[str, Any]) -> str:
 
 def main() -> int:
     quick = "--quick" in sys.argv
-    results: dict[str, Any] = {"load_average": os.getloadavg()[0]}
+    results: dict[str, Any] = {"load_before": os.getloadavg()}
     tmp = DATA / f"e2e-tmp-{uuid.uuid4().hex[:6]}"
     tmp.mkdir(parents=True)
     try:
@@ -196,6 +216,8 @@ def main() -> int:
                    results["recover_postgresql"]))  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    results["load_after"] = os.getloadavg()
+    print(f"load average before {results['load_before']}, after {results['load_after']}")
     save("e2e", results)
     return 0
 

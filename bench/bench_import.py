@@ -4,12 +4,15 @@ Per backend (SQLite file; PostgreSQL schema `bench_ingest` when reachable):
 - limit: Polars reads the park's contract CSVs and ADBC bulk-writes them into a fresh SQLite
   file / PostgreSQL schema (`write_database(engine="adbc")`: no keys, no indexes, no checks);
 - `idgap import DIR` into a fresh store from a fresh process (`/usr/bin/time -v`: wall clock,
-  peak memory), then again with the same files (all unchanged); ratio = import / limit;
-- the driver index from fresh processes: first build, then a new process loading it (SQLite:
-  Parquet cache next to the file; PostgreSQL: the table by COPY), then unchanged (in memory).
-Park: 100,000 leads x 1,000,000 drivers (`idgap generate`, seed 42, cached under
-/work/parks/ingest-large or $IDGAP_BENCH_PARK); `--quick` uses the seed-size park only
-(800 x 127,000). The seed park also runs end to end (import + match + gap analysis).
+  peak memory) with its stage breakdown (read, plan, write, index, gap_status: the import's own
+  timings), then again with the same files (all unchanged); ratio = import / limit;
+- the driver index: its first build is the import's `index` stage (built from the rows the
+  import loads); then fresh processes: a new process (the Parquet cache), unchanged (in
+  memory), and a store without any cache (every driver read back and normalised).
+Park: 100,000 leads x 1,000,000 drivers (`idgap generate`, seed 42): $IDGAP_BENCH_PARK, else
+$IDGAP_BENCH_DATA/csv-large, else generated under /work/parks/ingest-large; `--quick` uses the
+seed-size park only (800 x 127,000). The seed park also runs end to end (import + match + gap
+analysis).
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ from bench.common import save
 ANCHOR = "2026-11-25"
 PG = os.environ.get("IDGAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = "bench_ingest"
-LARGE = Path(os.environ.get("IDGAP_BENCH_PARK", "/work/parks/ingest-large"))
+_SHARED = Path(os.environ.get("IDGAP_BENCH_DATA", "/work/parks")) / "csv-large"
+LARGE = Path(
+    os.environ.get("IDGAP_BENCH_PARK", _SHARED if _SHARED.exists() else "/work/parks/ingest-large")
+)
 SEED = Path(os.environ.get("IDGAP_BENCH_SEED_PARK", "/work/parks/ingest-seed"))
 CONTRACT = ("module_ct_cabinet_leads", "drivers", "summary_daily", "module_ct_scouting_daily",
             "module_ct_migrations", "module_ct_cabinet_payments")  # fmt: skip
@@ -123,8 +129,11 @@ INDEX_CODE = r"""
 import sys, time, json, datetime as dt
 t0 = time.perf_counter()
 from idgap.store.db import make_engine
-from idgap.recovery.index_store import load_driver_index
+from idgap.recovery.index_store import forget_cache, load_driver_index
 engine = make_engine(sys.argv[1])
+if sys.argv[3] == "no-cache":
+    with engine.connect() as conn:
+        forget_cache(conn)
 out = []
 for _ in range(int(sys.argv[2])):
     a = time.perf_counter()
@@ -136,9 +145,9 @@ print(json.dumps({"calls": out, "process_s": round(time.perf_counter() - t0, 2)}
 """
 
 
-def index_in_fresh_process(url: str, calls: int) -> dict[str, Any]:
+def index_in_fresh_process(url: str, calls: int, cache: str = "cache") -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-c", INDEX_CODE, url, str(calls)],
+        [sys.executable, "-c", INDEX_CODE, url, str(calls), cache],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -146,27 +155,31 @@ def index_in_fresh_process(url: str, calls: int) -> dict[str, Any]:
 
 def bench_backend(backend: str, folder: Path, url: str, limit_target: str) -> dict[str, Any]:
     lim = limit(backend, folder, limit_target, f"{PG_SCHEMA}_limit")
-    first = timed_cli(["import", str(folder)], url)
+    first = timed_cli(["import", str(folder), "--json"], url)
+    stages = json.loads(first["stdout"])["timings"]
     again = timed_cli(["import", str(folder), "--json"], url)
     unchanged = all(t["loaded"] == t["updated"] == 0 for t in json.loads(again["stdout"])["tables"])
-    build = index_in_fresh_process(url, 1)["calls"][0]
     cold = index_in_fresh_process(url, 2)["calls"]
+    rebuilt = index_in_fresh_process(url, 1, "no-cache")["calls"][0]
     result = {
         "limit_s": lim["seconds"], "limit_read_s": lim["read"], "limit_write_s": lim["write"],
-        "import_s": first["wall_s"], "import_peak_mb": first["peak_mb"],
+        "import_s": first["wall_s"], "import_peak_mb": first["peak_mb"], "import_stages": stages,
         "import_ratio": round(first["wall_s"] / lim["seconds"], 2),
         "reimport_unchanged_s": again["wall_s"], "reimport_all_unchanged": unchanged,
         "reimport_ratio": round(again["wall_s"] / lim["seconds"], 2),
-        "index_first_build_s": build["seconds"], "index_rows": build["rows"],
+        "index_first_build_s": stages.get("index"), "index_rows": cold[0]["rows"],
         "index_new_process_s": cold[0]["seconds"], "index_new_process_from": cold[0]["cache"],
         "index_unchanged_s": cold[1]["seconds"], "index_unchanged_from": cold[1]["cache"],
+        "index_without_cache_s": rebuilt["seconds"],
     }  # fmt: skip
+    breakdown = " ".join(f"{k} {v}" for k, v in stages.items())
     print(
         f"{backend:10} limit {lim['seconds']:.1f}s (read {lim['read']:.1f} + write "
-        f"{lim['write']:.1f}) | idgap import {first['wall_s']:.1f}s = {result['import_ratio']}x "
-        f"limit, peak {first['peak_mb']} MB | re-import unchanged {again['wall_s']:.1f}s = "
-        f"{result['reimport_ratio']}x | index: first build {build['seconds']}s, new process "
-        f"{cold[0]['seconds']}s ({cold[0]['cache']}), unchanged {cold[1]['seconds']}s",
+        f"{lim['write']:.1f}) | idgap import {first['wall_s']:.1f}s ({breakdown}) = "
+        f"{result['import_ratio']}x limit, peak {first['peak_mb']} MB | re-import unchanged "
+        f"{again['wall_s']:.1f}s = {result['reimport_ratio']}x | index: first build (in the "
+        f"import) {stages.get('index')}s, new process {cold[0]['seconds']}s ({cold[0]['cache']}),"
+        f" unchanged {cold[1]['seconds']}s, without any cache {rebuilt['seconds']}s",
         flush=True,
     )
     return result
@@ -194,7 +207,7 @@ def _pg_urls() -> tuple[str, str]:
 
 def run_park(label: str, folder: Path, tmp: Path) -> dict[str, Any]:
     print(f"\n{label}: {folder} {rows_of(folder)}", flush=True)
-    out: dict[str, Any] = {"rows": rows_of(folder), "load": os.getloadavg()[0]}
+    out: dict[str, Any] = {"rows": rows_of(folder), "load_before": os.getloadavg()}
     db = tmp / f"{label}.db"
     out["sqlite"] = bench_backend(
         "sqlite", folder, f"sqlite:///{db}", str(tmp / f"{label}-limit.db")
@@ -202,6 +215,8 @@ def run_park(label: str, folder: Path, tmp: Path) -> dict[str, Any]:
     if _pg_reset():
         store, raw = _pg_urls()
         out["postgresql"] = bench_backend("postgresql", folder, store, raw)
+    out["load_after"] = os.getloadavg()
+    print(f"load average before {out['load_before']}, after {out['load_after']}", flush=True)
     return out
 
 
