@@ -334,4 +334,50 @@ def test_run_now_starts_a_recovery_run(app, seeded):
         if html.count('href="/ejecuciones/') > before and "en ejecución</span>" not in html:
             break
         time.sleep(0.2)
-    assert "web:web-operator" in html  # who triggered it is on record
+    assert "web (web-operator)" in html  # who triggered it is on record
+
+
+GROUP_KIND = {"timings": "stage", "match_settings": "match_setting", "by_rule": "rule"}
+
+
+def _unlabelled(rows: list[dict]) -> set[str]:
+    """Keys of a run's statistics or parameters that would show as raw English on the page."""
+    from idgap.web import labels
+
+    missing = set()
+    for row in rows:
+        if row["key"] != "table" and row["key"] not in labels.STAT:
+            missing.add(row["key"])
+        kind = GROUP_KIND.get(row["key"], "stat")
+        for item in row.get("entries", []):
+            if row["key"] == "by_reason":
+                continue  # reason codes or rule codes, each with its own table
+            if item["key"] not in labels.KINDS[kind]:
+                missing.add(f"{row['key']}.{item['key']}")
+    return missing
+
+
+def test_every_run_statistic_and_parameter_has_a_spanish_label(app, seeded):
+    from idgap.claims.settle import settle
+    from idgap.views.runs import run_view
+
+    with seeded.engine.begin() as conn:
+        settle(conn, settings=seeded.settings, now=dt.datetime.now(dt.UTC), by="test")
+    with seeded.engine.connect() as conn:
+        ids = list(conn.execute(sa.select(t.runs.c.id)).scalars())
+        views = [run_view(conn, i) for i in ids]
+    assert {v["kind"] for v in views} >= {"import", "recover", "claims"}
+    missing = {k for v in views for k in _unlabelled(v["stat_rows"] + v["param_rows"])}
+    assert not missing, missing
+    client = client_as(app, seeded, "viewer")
+    for run_id in ids:
+        text = client.get(f"/ejecuciones/{run_id}").text
+        for english in ("Timings", "Changed", "Claims written", "Match settings", "Target park"):
+            assert english not in text, (run_id, english)
+
+
+def test_every_match_setting_has_a_label():
+    from idgap.matching.settings import MatchSettings
+    from idgap.web.labels import MATCH_SETTING
+
+    assert set(MatchSettings.__dataclass_fields__) <= set(MATCH_SETTING)

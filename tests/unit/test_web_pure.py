@@ -215,7 +215,8 @@ def test_run_stats_become_rows_and_groups():
 @pytest.mark.parametrize(
     "value, key, text",
     [(6.86, "elapsed", "6.9 s"), (125, "seconds", "2 min 5 s"), (True, "x", "sí"),
-     (127000, "index_changed", "127,000"), (None, "x", "—")],
+     (127000, "index_changed", "127,000"), (None, "x", "—"), (0.999, "target_precision", "0.999"),
+     (2000.0, "u_prior_weight", "2,000"), (1.8, "match", "1.8"), (0.66, "name_threshold", "0.66")],
 )  # fmt: skip
 def test_stat_values_read_as_spanish(value, key, text):
     from idgap.web.render import fmt_stat
@@ -241,3 +242,14 @@ def test_money_svg_draws_the_known_amounts_only():
     svg = str(money_svg(points, currency="S/"))
     assert svg.count("<circle") == 2 and "S/ 120.00 en juego" in svg
     assert "Sin montos" in str(money_svg(points[:1]))
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [("schedule", "programada"), ("web:ana", "web (ana)"), ("api:bot", "API (bot)"),
+     ("cli", "línea de comandos"), (None, "—"), ("otro", "otro")],
+)  # fmt: skip
+def test_who_started_a_run_reads_as_spanish(value, text):
+    from idgap.web.labels import trigger
+
+    assert trigger(value) == text

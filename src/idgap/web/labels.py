@@ -154,9 +154,54 @@ STAT = {  # run statistics (recovery, matching, import, backfill)
     "warned": "Con advertencias",
     "table": "Tabla",
     "path": "Ruta",
+    "file": "Archivo",
     "limit": "Límite",
     "ruleset": "Reglas de matching",
     "triggered_by": "Origen",
+    "changed": "Pagos con decisión nueva",
+    "claims_written": "Filas de cobranza recalculadas",
+    "timings": "Tiempo por etapa",
+    "match_settings": "Ajustes del matching",
+}
+STAGE = {  # a run's timings: seconds per stage (recovery.job)
+    "index": "Índice de conductores",
+    "read": "Lectura",
+    "repair": "Reparación de vínculos",
+    "match": "Matching",
+    "write": "Escritura",
+    "gap_status": "Estado de las brechas",
+    "search_keys": "Claves de búsqueda",
+    "claims": "Cobranza",
+    "followups": "Búsqueda y cobranza",
+}
+MATCH_SETTING = {  # matching.settings.MatchSettings, as a run's parameters show them
+    "target_park_id": "Park objetivo",
+    "name_threshold": "Umbral de nombre (R3)",
+    "name_gap": "Margen entre nombres (R3)",
+    "hire_window": "Ventana de alta (días)",
+    "max_block_size": "Máx. cuentas por teléfono o placa",
+    "max_candidates": "Máx. candidatos por lead",
+    "name_levels": "Niveles de nombre",
+    "hire_bands": "Bandas de alta",
+    "activity_windows": "Ventanas de actividad (días)",
+    "priors": "Probabilidades iniciales",
+    "min_anchors": "Vínculos seguros antes de estimar",
+    "m_prior_weight": "Peso previo de m",
+    "u_sample_pairs": "Pares al azar para u",
+    "u_prior_weight": "Peso previo de u",
+    "name_tf_dependence": "Dependencia entre palabras del nombre",
+    "name_tf_floor": "Piso de frecuencia del nombre",
+    "plate_tf_floor": "Piso de frecuencia de la placa",
+    "phone_tf_floor": "Piso de frecuencia del teléfono",
+    "plate_near_accounts": "Cuentas con placa parecida",
+    "prior_has_driver": "Prob. previa de que el conductor exista",
+    "population_floor": "Población mínima supuesta",
+    "target_precision": "Precisión para vincular solo",
+    "auto_link_margin_bits": "Margen sobre el segundo (bits)",
+    "review_probability": "Prob. mínima para revisión",
+    "activity_alone_floor": "Prob. mínima sin actividad",
+    "strong_name_level": "Nivel de nombre fuerte",
+    "same_person_min_name": "Similitud para misma persona",
 }
 CLAIM_STATUS = {  # issue 14: the claims ledger
     "paid": "Pagado",
@@ -207,6 +252,8 @@ KINDS: dict[str, Mapping[str, str]] = {
     "role": ROLE,
     "level": RECOMMENDATION_LEVEL,
     "stat": STAT,
+    "stage": STAGE,
+    "match_setting": MATCH_SETTING,
     "claim_status": CLAIM_STATUS,
     "payment_outcome": PAYMENT_OUTCOME,
     "payment_reason": PAYMENT_REASON,
@@ -234,6 +281,25 @@ NOUNS = {
     "problem": ("problema", "problemas"),
     "active_filter": ("filtro activo", "filtros activos"),
 }
+
+
+TRIGGER = {  # who started a run: runs.triggered_by, "kind" or "kind:name"
+    "cli": "línea de comandos",
+    "demo": "idgap demo",
+    "schedule": "programada",
+    "web": "web",
+    "api": "API",
+    "test": "prueba",
+}
+
+
+def trigger(value: Any) -> str:
+    """'web:ana' -> 'web (ana)', 'schedule' -> 'programada'; '—' for none."""
+    if not value:
+        return "—"
+    kind, _, who = str(value).partition(":")
+    said = TRIGGER.get(kind, kind)
+    return f"{said} ({who})" if who else said
 
 
 def label(kind: str, code: Any) -> str:

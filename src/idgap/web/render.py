@@ -107,8 +107,8 @@ def fmt_stat(value: Any, key: str = "") -> str:
         return f"{int(seconds // 60)} min {int(seconds % 60)} s"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
+    if isinstance(value, float):  # 0.999 stays 0.999 (a threshold), 2000.0 reads 2,000
+        return f"{value:.6g}" if abs(value) < 1 else f"{value:,.2f}".rstrip("0").rstrip(".")
     return str(value)
 
 
@@ -150,6 +150,7 @@ def make_templates(timezone: str = DEFAULT_TIMEZONE) -> Jinja2Templates:
         label=lambda code, kind: labels.label(kind, code),
         count=labels.count,
         plural=labels.plural,
+        trigger=labels.trigger,
         candidate_evidence=evidence_view,
     )
     env.globals.update(
