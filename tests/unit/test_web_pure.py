@@ -247,9 +247,9 @@ def test_money_svg_draws_the_known_amounts_only():
 @pytest.mark.parametrize(
     "value, text",
     [("schedule", "programada"), ("web:ana", "web (ana)"), ("api:bot", "API (bot)"),
-     ("cli", "línea de comandos"), (None, "—"), ("otro", "otro")],
+     ("cli", "línea de comandos"), (None, "—"), ("ana", "ana"), ("system", "sistema")],
 )  # fmt: skip
-def test_who_started_a_run_reads_as_spanish(value, text):
-    from idgap.web.labels import trigger
+def test_who_did_it_reads_as_spanish(value, text):
+    from idgap.web.labels import actor
 
-    assert trigger(value) == text
+    assert actor(value) == text

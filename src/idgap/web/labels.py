@@ -283,22 +283,26 @@ NOUNS = {
 }
 
 
-TRIGGER = {  # who started a run: runs.triggered_by, "kind" or "kind:name"
+ACTOR = {  # who did it: runs.triggered_by, decided_by, linked_by, changed_by ("kind[:name]")
+    "system": "sistema",
+    "recovery": "recovery",
+    "legacy": "sistema anterior",
     "cli": "línea de comandos",
     "demo": "idgap demo",
     "schedule": "programada",
     "web": "web",
     "api": "API",
+    "manual": "a mano",
     "test": "prueba",
 }
 
 
-def trigger(value: Any) -> str:
-    """'web:ana' -> 'web (ana)', 'schedule' -> 'programada'; '—' for none."""
+def actor(value: Any) -> str:
+    """'web:ana' -> 'web (ana)', 'system' -> 'sistema'; a person's name stays; '—' for none."""
     if not value:
         return "—"
     kind, _, who = str(value).partition(":")
-    said = TRIGGER.get(kind, kind)
+    said = ACTOR.get(kind, kind)
     return f"{said} ({who})" if who else said
 
 

@@ -150,7 +150,7 @@ def make_templates(timezone: str = DEFAULT_TIMEZONE) -> Jinja2Templates:
         label=lambda code, kind: labels.label(kind, code),
         count=labels.count,
         plural=labels.plural,
-        trigger=labels.trigger,
+        actor=labels.actor,
         candidate_evidence=evidence_view,
     )
     env.globals.update(
