@@ -165,6 +165,7 @@ STAT = {  # run statistics (recovery, matching, import, backfill)
 }
 STAGE = {  # a run's timings: seconds per stage (recovery.job)
     "index": "Índice de conductores",
+    "plan": "Planificación de la carga",
     "read": "Lectura",
     "repair": "Reparación de vínculos",
     "match": "Matching",
