@@ -253,3 +253,17 @@ def test_who_did_it_reads_as_spanish(value, text):
     from idgap.web.labels import actor
 
     assert actor(value) == text
+
+
+@pytest.mark.parametrize(
+    "reason, text",
+    [("undo", "deshecho"), ("reopened", "reabierto"),
+     ("undo: person left without leads", "deshecho: persona sin leads"),
+     ("undo link of L3", "al deshacer el vínculo del lead L3"),
+     ("split: llamé al conductor", "separación: llamé al conductor"),
+     ("me equivoqué", "me equivoqué")],
+)  # fmt: skip
+def test_history_reasons_read_as_spanish(reason, text):
+    from idgap.web.labels import history_reason
+
+    assert history_reason(reason) == text

@@ -427,6 +427,18 @@ HISTORY_REASON = {  # free-text reasons the writers record in link / origin hist
     "link created by matching": "vínculo creado por el matching",
     "manual resolution": "resolución manual",
     "DRIVER_MATCH": "cuenta de conductor encontrada",
+    "undo": "deshecho",
+    "reopened": "reabierto",
+    "dismissed": "descartado",
+    "person left without leads": "persona sin leads",
+    "backfill by the origin rule (missing or inconsistent origin)": "origen completado por la regla de origen (faltaba o no cuadraba)",
+}
+HISTORY_PREFIX = {  # "<prefix>: <free text>" and "<prefix> <id>" reasons (undo, merge, split)
+    "undo link of ": "al deshacer el vínculo del lead ",
+    "undo: ": "deshecho: ",
+    "merge: ": "fusión: ",
+    "split: ": "separación: ",
+    "merged into ": "fusionada en ",
 }
 
 
@@ -438,4 +450,7 @@ def history_reason(text: Any) -> str:
     for table in (HISTORY_REASON, RULE, REASON_CODE):
         if value in table:
             return table[value]
+    for prefix, said in HISTORY_PREFIX.items():
+        if value.startswith(prefix):
+            return said + history_reason(value[len(prefix) :])
     return value
