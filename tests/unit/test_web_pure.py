@@ -267,3 +267,17 @@ def test_history_reasons_read_as_spanish(reason, text):
     from idgap.web.labels import history_reason
 
     assert history_reason(reason) == text
+
+
+def test_trend_day_labels_stay_inside_the_chart():
+    import datetime as dt
+    import re
+
+    from idgap.web.chart import TrendPoint, trend_svg
+
+    start = dt.date(2026, 11, 1)
+    points = [TrendPoint(start + dt.timedelta(days=i), 50.0, 1) for i in range(5)]
+    anchors = re.findall(
+        r'<text class="axis" x="[\d.]+" y="192" text-anchor="(\w+)">', str(trend_svg(points))
+    )
+    assert anchors == ["start", "middle", "end"]  # 01/11, 03/11, 05/11: the last not cut off

@@ -64,8 +64,12 @@ def _x_labels(points: Sequence[TrendPoint]) -> list[str]:
     n = len(points)
     picks = sorted({0, n // 2, n - 1}) if n > 2 else list(range(n))
     y = HEIGHT - 8
+
+    def anchor(i: int) -> str:  # the first and last labels stay inside the chart
+        return "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+
     return [
-        f'<text class="axis" x="{_x(i, n):.1f}" y="{y}" text-anchor="middle">'
+        f'<text class="axis" x="{_x(i, n):.1f}" y="{y}" text-anchor="{anchor(i)}">'
         f"{points[i].day.strftime('%d/%m/%y')}</text>"
         for i in picks
     ]
