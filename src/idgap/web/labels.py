@@ -431,7 +431,7 @@ HISTORY_REASON = {  # free-text reasons the writers record in link / origin hist
     "reopened": "reabierto",
     "dismissed": "descartado",
     "person left without leads": "persona sin leads",
-    "backfill by the origin rule (missing or inconsistent origin)": "origen completado por la regla de origen (faltaba o no cuadraba)",
+    "backfill by the origin rule (missing or inconsistent origin)": "origen completado por la regla de origen (faltaba o no cuadraba)",  # noqa: E501
 }
 HISTORY_PREFIX = {  # "<prefix>: <free text>" and "<prefix> <id>" reasons (undo, merge, split)
     "undo link of ": "al deshacer el vínculo del lead ",
