@@ -152,11 +152,13 @@ def _levelled(n: int, lvl_name: int) -> pl.DataFrame:
 def test_m_is_estimated_from_unambiguous_links_and_shrunk_to_the_prior():
     s = MatchSettings()
     comps = library(s)
-    few = estimate(comps, _levelled(s.min_anchors - 1, 7), None, s, window=7)
-    many = estimate(comps, _levelled(400, 7), None, s, window=7)
+    contradicts = comps[3].level_of("contradicts")
+    few = estimate(comps, _levelled(s.min_anchors - 1, contradicts), None, s, window=7)
+    many = estimate(comps, _levelled(400, contradicts), None, s, window=7)
     prior_m = {lv.label: lv.m for lv in comps[3].levels}
-    assert few.mu["name"][6][0] == pytest.approx(prior_m["contradicts"])
-    assert many.mu["name"][6][0] > 0.9  # every anchor's name contradicted: m follows the data
+    assert few.mu["name"][contradicts - 1][0] == pytest.approx(prior_m["contradicts"])
+    # every anchor's name contradicted: m follows the data
+    assert many.mu["name"][contradicts - 1][0] > 0.9
     assert "m:name" in many.info["estimated"] and "m:name" not in few.info["estimated"]
 
 

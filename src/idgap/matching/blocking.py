@@ -103,6 +103,7 @@ def candidate_pairs(
 
 CANDIDATE_PAIR_COLUMNS = (
     "lead_date", "phone_norm", "license_norm", "plate_norm", "name_tokens", "model_norm",
+    "given_token", "surname_token",
 )  # fmt: skip
 
 

@@ -64,6 +64,8 @@ def leads_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
         phone_raw=pl.col("park_phone").cast(pl.Utf8),
         license_raw=pl.lit(None, dtype=pl.Utf8),
         name_raw=join_name("first_name", "middle_name", "last_name"),
+        given_raw=pl.col("first_name").cast(pl.Utf8),
+        surname_raw=pl.col("last_name").cast(pl.Utf8),
         plate_raw=pl.col("asset_plate_number").cast(pl.Utf8),
         model_raw=pl.col("asset_model").cast(pl.Utf8),
         date_error=_date_error(df, "lead_created_at", date),
@@ -85,6 +87,8 @@ def scouting_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
         phone_raw=pl.col("driver_phone").cast(pl.Utf8),
         license_raw=pl.col("driver_license").cast(pl.Utf8),
         name_raw=pl.col("driver_name").cast(pl.Utf8),
+        given_raw=pl.lit(None, dtype=pl.Utf8),  # one name field: no structure
+        surname_raw=pl.lit(None, dtype=pl.Utf8),
         plate_raw=pl.lit(None, dtype=pl.Utf8),
         model_raw=pl.lit(None, dtype=pl.Utf8),
         date_error=_date_error(df, "registration_date", date),

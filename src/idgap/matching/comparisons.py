@@ -55,6 +55,10 @@ class Comparison:
     def labels(self) -> tuple[str, ...]:
         return ("missing", *(lv.label for lv in self.levels))
 
+    def level_of(self, label: str) -> int:
+        """The level number of a label (as `level_expr` numbers them)."""
+        return self.labels().index(label)
+
 
 def _levels(s: MatchSettings, name: str, conditions: dict[str, pl.Expr]) -> tuple[Level, ...]:
     priors = s.prior_table()[name]
@@ -88,7 +92,9 @@ def plate(s: MatchSettings) -> Comparison:
 
 
 def name(s: MatchSettings) -> Comparison:
-    """Same tokens; all tokens of the shorter name in the other; then similarity bands."""
+    """Same tokens; all tokens of the shorter name in the other; then similarity bands, with
+    "core" (the form's given name and first surname both in the account's name) above the
+    low bands."""
     sim = pl.col("name_sim")
     hi, mid, low, weak = s.name_levels
     conditions = {
@@ -96,6 +102,7 @@ def name(s: MatchSettings) -> Comparison:
         "contained": pl.col("name_contained"),
         "fuzzy_high": sim >= hi,
         "fuzzy_mid": sim >= mid,
+        "core": pl.col("name_core"),
         "fuzzy_low": sim >= low,
         "weak": sim >= weak,
         "contradicts": ELSE,

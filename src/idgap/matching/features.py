@@ -60,10 +60,20 @@ def pair_features(
         & (la > 0),
         name_known=(la > 0) & (lb > 0),
         name_shorter_d=lb < la,
+        name_core=_core_agrees(),
         plate_dist=skeleton_distance(pairs),
     )
     pairs = window_trips(pairs, trips, windows)
     return pairs.join(tf, on="ci", how="left")
+
+
+def _core_agrees() -> pl.Expr:
+    """The form's first given name and first surname both appear in the account's name: the
+    tokens the two sides lack are a middle name or a second surname, not another given name
+    (a brother) or another first surname. Null when the form has no separate name fields."""
+    tokens_d = pl.col("name_tokens_d")
+    given = canonical_tokens(pl.concat_list(pl.col("given_token"))).list.first()
+    return tokens_d.list.contains(given) & tokens_d.list.contains(pl.col("surname_token"))
 
 
 def levelled(

@@ -25,6 +25,7 @@ from idgap.matching.comparisons import Comparison
 from idgap.matching.settings import MatchSettings
 
 IDENTIFIERS = ("phone", "licence")
+SELECTING = ("plate", "name")  # the evidence that chooses the plate+name links
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,17 @@ def estimate(
     """m/u of every level from the blocked pairs (`levelled`: lvl_* columns) and a sample of
     random pairs (same columns), shrunk towards the settings' priors."""
     by_id, by_plate = anchors(levelled), plate_name_anchors(levelled)
+    # each comparison learns from the links that were not chosen by its own evidence: phone
+    # and licence from plate+name links, plate and name from identifier links, the rest
+    # (hire dates, models, activity) from both
+    both = pl.concat([by_id, by_plate]).unique()
     mu, estimated = {}, []
     for c in comparisons:
         m0 = [lv.m for lv in c.levels]
         u0 = [lv.u for lv in c.levels]
-        source = by_plate if c.name in IDENTIFIERS else by_id
+        source = (
+            by_plate if c.name in IDENTIFIERS else by_id if c.name in SELECTING else both
+        )  # fmt: skip
         m, u = m0, u0
         if source.height >= s.min_anchors:
             m = _shrunk(_level_counts(source, c), m0, s.m_prior_weight)

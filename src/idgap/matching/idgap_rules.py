@@ -30,7 +30,7 @@ from idgap.matching.rulesets import DECIDED, MatchContext, chunks
 from idgap.matching.settings import MatchSettings
 from idgap.matching.similarity import NICKNAMES, fuzzy_similarity
 
-VERSION = "idgap-3.0"  # 3.0: Fellegi-Sunter probabilities, fuzzy plates, activity, one-to-one
+VERSION = "idgap-3.1"  # 3.1: "core" name level (given name + first surname), crossed one-to-one
 PLATE_WORDS = {
     "exact": "same", "confusable": "one confusable character", "one_edit": "one edit",
     "two_edits": "two edits", "different": "different",
@@ -285,6 +285,7 @@ def _evidence(comps: tuple[Comparison, ...], weights: Weights) -> pl.Expr:
         [0, 1, 2, 3, 4, 5], [None, *PLATE_WORDS.values()], return_dtype=pl.Utf8
     )
     act = next(c for c in comps if c.name == "activity")
+    contradicts = next(c for c in comps if c.name == "name").level_of("contradicts")
     activity = pl.when(pl.col("lvl_activity") > 0).then(
         pl.struct(
             level=_label(act),
@@ -298,7 +299,7 @@ def _evidence(comps: tuple[Comparison, ...], weights: Weights) -> pl.Expr:
         phone=pl.when(pl.col("lvl_phone") == 1).then(same),
         license=pl.when(pl.col("lvl_licence") == 1).then(same),
         plate=plate,
-        name=pl.when(pl.col("lvl_name") == 7).then(pl.lit("contradicts")),
+        name=pl.when(pl.col("lvl_name") == contradicts).then(pl.lit("contradicts")),
         name_contained=pl.col("lvl_name") == 2,
         hire_days_from_lead=pl.col("hire_days"),
         model=pl.when(pl.col("lvl_model") == 1).then(same),
@@ -344,13 +345,15 @@ def _shown(
 def one_to_one(decided: pl.DataFrame, usable: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
     """An account belongs to one person: when leads that are not one person were linked to
     one account, none of them is linked (review, MULTIPLE_CANDIDATES)."""
-    keys = usable.select("ci", "name_tokens")
+    keys = usable.select("ci", "name_tokens", "given_token")
     linked = decided.filter(pl.col("outcome") == Outcome.MATCHED.value).join(keys, on="ci")
     shared = linked.filter(pl.len().over("driver_id") > 1)
     clash = [
         driver
-        for driver, names in shared.group_by("driver_id").agg("name_tokens").rows()
-        if not _one_person(names, s)
+        for driver, names, given in shared.group_by("driver_id")
+        .agg("name_tokens", "given_token")
+        .rows()
+        if not _one_person(names, given, s)
     ]
     if not clash:
         return decided
@@ -366,15 +369,19 @@ def one_to_one(decided: pl.DataFrame, usable: pl.DataFrame, s: MatchSettings) ->
     )
 
 
-def _one_person(names: list, s: MatchSettings) -> bool:
-    """Duplicate leads of one person: each name is (nearly) the first one's or contained in
-    it. A shared phone is not enough: families share phones and cars."""
+def _one_person(names: list, given: list, s: MatchSettings) -> bool:
+    """Duplicate leads of one person: each name is (nearly) the first one's, contained in it,
+    or shares two tokens with it including both forms' first given names (CESAR RIOS FLORES
+    and RIOS CESAR WALTER; brothers share surnames, not the given name). A shared phone is
+    not enough: families share phones and cars."""
     canon = [[NICKNAMES.get(t, t) for t in (n or [])] for n in names]
-    first_name = canon[0]
-    for name in canon[1:]:
-        a, b = set(first_name), set(name)
+    firsts = [NICKNAMES.get(g, g) if g else None for g in given]
+    for name, g in zip(canon[1:], firsts[1:], strict=True):
+        a, b = set(canon[0]), set(name)
         contained = min(len(a), len(b)) >= 2 and (a <= b or b <= a)
-        if not contained and fuzzy_similarity(first_name, name) < s.same_person_min_name:
+        crossed = len(a & b) >= 2 and firsts[0] in b and g in a
+        near = fuzzy_similarity(canon[0], name) >= s.same_person_min_name
+        if not (contained or crossed or near):
             return False
     return True
 

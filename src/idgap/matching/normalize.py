@@ -81,7 +81,8 @@ def join_name(*parts: str) -> pl.Expr:
 
 def normalize_candidates(df: pl.DataFrame) -> pl.DataFrame:
     """Add the normalised columns to a canonical candidates frame (ARCHITECTURE.md)."""
-    for col in ("phone_raw", "license_raw", "name_raw", "plate_raw", "model_raw", "brand_raw"):
+    raw = ("phone_raw", "license_raw", "name_raw", "plate_raw", "model_raw", "brand_raw")
+    for col in (*raw, "given_raw", "surname_raw"):
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     out = df.with_columns(
@@ -95,4 +96,7 @@ def normalize_candidates(df: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(
         plate_skel=plate_skeleton(pl.col("plate_norm")),
         name_tokens=name_tokens(pl.col("name_norm")),
+        # the form's first token of the given names and of the surnames (null: no such field)
+        given_token=name_tokens(name(pl.col("given_raw"))).list.first(),
+        surname_token=name_tokens(name(pl.col("surname_raw"))).list.first(),
     )

@@ -25,6 +25,7 @@ DEFAULT_PRIORS: tuple[tuple[str, str, float, float], ...] = (
     ("name", "contained", 0.17, 3e-5),
     ("name", "fuzzy_high", 0.12, 1e-5),
     ("name", "fuzzy_mid", 0.08, 1e-4),
+    ("name", "core", 0.05, 1e-4),
     ("name", "fuzzy_low", 0.04, 1e-3),
     ("name", "weak", 0.02, 1e-2),
     ("name", "contradicts", 0.01, 0.99),
@@ -78,7 +79,7 @@ class MatchSettings:
     auto_link_margin_bits: float = 6.0  # ... and its weight leads the runner-up's by this
     review_probability: float = 0.01  # below: unmatched (candidates still shown)
     activity_alone_floor: float = 0.5  # without activity, the link must be at least this likely
-    strong_name_level: int = 4  # without phone/licence: name level <= fuzzy_mid (or no name)
+    strong_name_level: int = 5  # without phone/licence: name level <= core (or no name)
     same_person_min_name: float = 0.75  # two leads, one account: one person from this similarity
 
     @classmethod
