@@ -25,7 +25,9 @@ DRIVER_DEFAULTS = {
     "car_model": None,
     "hire_date": NEAR,
 }
-CANDIDATE_COLUMNS = ("phone_raw", "license_raw", "name_raw", "plate_raw", "model_raw")
+CANDIDATE_COLUMNS = (
+    "phone_raw", "license_raw", "name_raw", "plate_raw", "model_raw", "given_raw", "surname_raw",
+)  # fmt: skip
 
 
 def index_of(*rows: dict) -> pl.DataFrame:
@@ -43,7 +45,13 @@ def candidate(
     model: str | None = None,
     day: dt.date | None = LEAD_DAY,
     table: str = "module_ct_cabinet_leads",
+    given: str | None = None,
+    surname: str | None = None,
 ) -> dict:
+    """`given` and `surname`: the form's name fields (first + middle, last); `name` defaults
+    to them joined."""
+    if name is None and (given or surname):
+        name = " ".join(p for p in (given, surname) if p)
     return {
         "source_table": table,
         "source_pk": pk,
@@ -53,6 +61,8 @@ def candidate(
         "name_raw": name,
         "plate_raw": plate,
         "model_raw": model,
+        "given_raw": given,
+        "surname_raw": surname,
     }
 
 

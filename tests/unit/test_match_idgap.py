@@ -97,12 +97,24 @@ def test_family_sharing_a_car_links_the_right_given_name():
 
 
 def test_name_alone_is_never_enough_to_link():
+    """Another car and an account hired long before the lead: only the name agrees."""
+    ix = index_of(
+        {"driver_id": "D1", "full_name": NAME, "car_model": "Corolla", "car_number": "ZZZ999",
+         "hire_date": "2024-03-01"}
+    )  # fmt: skip
+    d = decide(candidate(plate="NEW001", name=NAME, model="Yaris"), ix)
+    assert (d["outcome"], d["reason_code"]) == ("review", "WEAK_MATCH_ONLY")
+    assert d["candidates"][0]["driver_id"] == "D1"
+
+
+def test_a_changed_car_links_on_a_rare_full_name_the_model_and_the_hire_date_together():
+    """Matching 3.1: the lead's car changed (another plate), but the very same rare full name,
+    the same model and a hire two days after the lead agree: the evidence is enough."""
     ix = index_of(
         {"driver_id": "D1", "full_name": NAME, "car_model": "Yaris", "car_number": "ZZZ999"}
     )
     d = decide(candidate(plate="NEW001", name=NAME, model="Yaris"), ix)
-    assert (d["outcome"], d["reason_code"]) == ("review", "WEAK_MATCH_ONLY")
-    assert d["candidates"][0]["driver_id"] == "D1"
+    assert (d["outcome"], d["driver_id"]) == ("matched", "D1")
 
 
 def test_plate_of_a_stranger_is_not_linked():

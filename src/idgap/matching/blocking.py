@@ -98,7 +98,20 @@ def candidate_pairs(
         blocks.append(_block(cands, index, "name_key", "name_key", cap))
         found = _found_by_identifier(cands, index, blocks[:3], settings.target_park_id)
         blocks.append(_name_block(cands, ix, found))
+        blocks.append(_sibling_block(pl.concat(blocks).unique(), ix, cap))
     return pair_frame(pl.concat(blocks).unique(), cands, ix, settings)
+
+
+def _sibling_block(pairs: pl.DataFrame, ix: PreparedIndex, cap: int) -> pl.DataFrame:
+    """Accounts sharing a phone or a licence with an account already found: a re-created
+    account of the same person is a candidate even when its own plate or name block missed it
+    (a new plate, a crowded plate key)."""
+    parts = []
+    for col, n in (("phone_norm", "n_phone_norm"), ("license_norm", "n_license_norm")):
+        shared = ix.frame.filter(pl.col(n).is_between(2, cap)).select("di", k=pl.col(col))
+        found = pairs.join(shared, on="di").select("ci", "k")
+        parts.append(found.join(shared, on="k").select("ci", "di"))
+    return pl.concat(parts)
 
 
 CANDIDATE_PAIR_COLUMNS = (

@@ -64,7 +64,7 @@ def leads_to_candidates(df: pl.DataFrame) -> pl.DataFrame:
         phone_raw=pl.col("park_phone").cast(pl.Utf8),
         license_raw=pl.lit(None, dtype=pl.Utf8),
         name_raw=join_name("first_name", "middle_name", "last_name"),
-        given_raw=pl.col("first_name").cast(pl.Utf8),
+        given_raw=join_name("first_name", "middle_name"),
         surname_raw=pl.col("last_name").cast(pl.Utf8),
         plate_raw=pl.col("asset_plate_number").cast(pl.Utf8),
         model_raw=pl.col("asset_model").cast(pl.Utf8),

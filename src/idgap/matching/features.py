@@ -5,18 +5,21 @@ from __future__ import annotations
 import math
 
 import polars as pl
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cpdist
 
 from idgap.matching.activity import trips_band, window_trips
 from idgap.matching.comparisons import Comparison
 from idgap.matching.plates import skeleton_distance
 from idgap.matching.prepared import PreparedIndex
-from idgap.matching.similarity import canonical_tokens, name_contained, name_similarity
+from idgap.matching.similarity import TYPO_MIN, canonical_tokens, name_contained, name_similarity
 
 # what the decision step keeps of a pair (everything else is dropped after the levels)
 KEPT = (
     "ci", "di", "target", "driver_id_d", "park_id_d", "hire_days", "hire_date_d", "name_sim",
     "flag_band", "log_tf_all", "log_tf_drop", "n_same_name", "name_shorter_d",
-    "n_plate_norm", "n_phone_norm", "n_license_norm",
+    "n_plate_norm", "n_phone_norm", "n_license_norm", "name_core", "phone_norm_d",
+    "license_norm_d",
 )  # fmt: skip
 
 
@@ -31,21 +34,33 @@ def name_frequencies(cands: pl.DataFrame, ix: PreparedIndex, population: int) ->
         log_tf_all=pl.col("lf").sum(), log_tf_drop=pl.col("lf").sum() - pl.col("lf").min()
     )
     same = cands.select("ci", "name_key").join(ix.name_key_counts, on="name_key", how="left")
+    counts = ix.token_counts
+    words = cands.select(
+        "ci", g=canonical_tokens(pl.concat_list("given_token")).list.first(), s="surname_token"
+    )
+    words = words.join(counts.rename({"t": "g", "n": "given_n"}), on="g", how="left")
+    words = words.join(counts.rename({"t": "s", "n": "surname_n"}), on="s", how="left")
     return (
         cands.select("ci")
         .join(per, on="ci", how="left")
         .join(same.select("ci", "n_same_name"), on="ci", how="left")
+        .join(words.select("ci", "given_n", "surname_n"), on="ci", how="left")
         .with_columns(pl.col("log_tf_all", "log_tf_drop").fill_null(math.log(1.0)))
+        .with_columns(pl.col("given_n", "surname_n").fill_null(0.0))
     )
 
 
 def pair_features(
-    pairs: pl.DataFrame, tf: pl.DataFrame, trips: pl.DataFrame | None, windows: tuple[int, ...]
+    pairs: pl.DataFrame,
+    tf: pl.DataFrame,
+    trips: pl.DataFrame | None,
+    windows: tuple[int, ...],
+    typo_token_max: float = 0.0,
 ) -> pl.DataFrame:
     """Name similarity and containment, plate distance, trips per window, tf columns."""
     if "flag_band" not in pairs.columns:
         pairs = pairs.with_columns(flag_band=pl.lit(None, dtype=pl.Int8))
-    pairs = pairs.with_columns(
+    pairs = pairs.join(tf, on="ci", how="left").with_columns(
         name_tokens=canonical_tokens(pl.col("name_tokens")),
         name_tokens_d=canonical_tokens(pl.col("name_tokens_d")),
     )
@@ -60,20 +75,44 @@ def pair_features(
         & (la > 0),
         name_known=(la > 0) & (lb > 0),
         name_shorter_d=lb < la,
-        name_core=_core_agrees(),
+        name_core=_core_agrees(pairs, typo_token_max),
         plate_dist=skeleton_distance(pairs),
     )
-    pairs = window_trips(pairs, trips, windows)
-    return pairs.join(tf, on="ci", how="left")
+    return window_trips(pairs, trips, windows)
 
 
-def _core_agrees() -> pl.Expr:
+def _core_agrees(pairs: pl.DataFrame, typo_token_max: float) -> pl.Series:
     """The form's first given name and first surname both appear in the account's name: the
     tokens the two sides lack are a middle name or a second surname, not another given name
-    (a brother) or another first surname. Null when the form has no separate name fields."""
-    tokens_d = pl.col("name_tokens_d")
-    given = canonical_tokens(pl.concat_list(pl.col("given_token"))).list.first()
-    return tokens_d.list.contains(given) & tokens_d.list.contains(pl.col("surname_token"))
+    (a brother) or another first surname. A form word that at most `typo_token_max` accounts
+    carry is a misspelling, not a name: it appears when an account token is within a typo
+    (JOSUE is a name of its own, CARLS is CARLOS). Null when the form has no name fields."""
+    given = canonical_tokens(pl.concat_list("given_token")).list.first()
+    ok = [
+        _word_in(pairs, word, pl.col(count) <= typo_token_max)
+        for word, count in ((given, "given_n"), (pl.col("surname_token"), "surname_n"))
+    ]
+    return (ok[0] & ok[1]).alias("name_core")
+
+
+def _word_in(pairs: pl.DataFrame, word: pl.Expr, rare: pl.Expr) -> pl.Series:
+    """Per pair: `word` is one of the account's tokens, or (when `rare`) within a typo of
+    one (OSA similarity >= similarity.TYPO_MIN); null when the word is null."""
+    f = pairs.select(w=word, d=pl.col("name_tokens_d"), rare=rare.fill_null(False))
+    exact = f.select(pl.col("d").list.contains(pl.col("w")))
+    out = pl.when(pl.col("w").is_not_null()).then(exact.to_series())
+    todo = f.with_row_index("i").filter(
+        pl.col("rare") & pl.col("w").is_not_null() & ~pl.col("d").list.contains(pl.col("w"))
+    )
+    base = f.select(out.alias("ok")).to_series()
+    if todo.height == 0:
+        return base
+    rows = todo.select("i", "w", t="d").explode("t").drop_nulls("t")
+    sims = cpdist(rows["w"].to_list(), rows["t"].to_list(), scorer=OSA.normalized_similarity)
+    near = rows.with_columns(sim=pl.Series(sims, dtype=pl.Float64)).filter(
+        pl.col("sim") >= TYPO_MIN
+    )
+    return base.scatter(near["i"].unique(), True)
 
 
 def levelled(

@@ -100,6 +100,7 @@ def estimate(
     *,
     window: int,
     window_agreement: dict | None = None,
+    name_collisions: dict[str, float] | None = None,
 ) -> Weights:
     """m/u of every level from the blocked pairs (`levelled`: lvl_* columns) and a sample of
     random pairs (same columns), shrunk towards the settings' priors."""
@@ -129,11 +130,53 @@ def estimate(
         "random_pairs": 0 if random_pairs is None else random_pairs.height,
         "estimated": estimated,
         "activity_window_agreement": window_agreement or {},
+        "name_collisions": {k: round(v, 6) for k, v in (name_collisions or {}).items()},
     }
     return Weights(mu, window, info)
 
 
-def tf_u(s: MatchSettings, population: int) -> dict[str, pl.Expr]:
+LONG_NAME = 4  # tokens of the names whose collisions give the floor
+
+
+def _pairs(frame: pl.DataFrame, keys: list[str]) -> int:
+    """Ordered pairs of rows sharing all `keys` (rows with a null key left out)."""
+    sizes = frame.drop_nulls(keys).group_by(keys).agg(m=pl.len().cast(pl.Int64))
+    return int(sizes.select((pl.col("m") * (pl.col("m") - 1)).sum()).item() or 0)
+
+
+def name_collisions(frame: pl.DataFrame, token_counts: pl.DataFrame) -> dict[str, float]:
+    """Two different people (no shared phone or licence) holding the very same name, measured
+    on the index: `dependence`, observed such pairs over the pairs the product of token
+    frequencies predicts (above 1: names cluster, as in families or regions); `floor`, such
+    pairs per account among names of LONG_NAME or more tokens (how often even a rare full
+    name belongs to somebody else too)."""
+    n = max(frame.height, 1)
+    named = frame.filter(pl.col("name_key") != "").select(
+        "di", "name_key", "phone_norm", "license_norm"
+    )
+    toks = named.select("di", t=pl.col("name_key").str.split(" ").list.unique()).explode("t")
+    per = (
+        toks.join(token_counts, on="t")
+        .group_by("di")
+        .agg(lp=(pl.col("n") / n).log().sum(), k=pl.len())
+    )
+    named = named.join(per, on="di")
+
+    def other_person_pairs(f: pl.DataFrame) -> int:
+        same = max(_pairs(f, ["name_key", "license_norm"]), _pairs(f, ["name_key", "phone_norm"]))
+        return _pairs(f, ["name_key"]) - same
+
+    expected = float(named.select((pl.col("lp").exp() * n).sum()).item() or 0.0)
+    long_names = named.filter(pl.col("k") >= LONG_NAME)
+    return {
+        "dependence": other_person_pairs(named) / expected if expected else 0.0,
+        "floor": other_person_pairs(long_names) / max(long_names.height, 1),
+    }
+
+
+def tf_u(
+    s: MatchSettings, population: int, collisions: dict[str, float] | None = None
+) -> dict[str, pl.Expr]:
     """Per comparison with term-frequency levels: the chance that a random OTHER account
     agrees on the pair's value.
 
@@ -141,8 +184,9 @@ def tf_u(s: MatchSettings, population: int) -> dict[str, pl.Expr]:
     (a value held once is not impossible to share). Names: the product of the lead's token
     frequencies (inflated for dependence; without its rarest token when the account's name is
     the shorter one), or the share of other accounts with exactly this name if larger, with a
-    floor. Reads `n_<identifier>` (prepared.SHARED), `log_tf_all`, `log_tf_drop`,
-    `n_same_name`, `name_shorter_d` and `lvl_name`."""
+    floor. The dependence and the floor are the settings' or, when higher, what the index
+    shows (`collisions`, `name_collisions`). Reads `n_<identifier>` (prepared.SHARED),
+    `log_tf_all`, `log_tf_drop`, `n_same_name`, `name_shorter_d` and `lvl_name`."""
     n = float(population)
     out = {
         name: pl.max_horizontal(pl.col(col).fill_null(1.0) - 1.0, pl.lit(floor)) / n
@@ -158,11 +202,22 @@ def tf_u(s: MatchSettings, population: int) -> dict[str, pl.Expr]:
     )
     out["plate"] = pl.when(near.is_not_null()).then(near / n).otherwise(out["plate"])
     log_f = pl.when(pl.col("name_shorter_d")).then("log_tf_drop").otherwise("log_tf_all")
-    product = log_f.exp() * s.name_tf_dependence
+    dependence, floor = name_tf(s, collisions)
+    product = log_f.exp() * dependence
     others = pl.col("n_same_name").fill_null(0.0) - (pl.col("lvl_name") == 1).cast(pl.Float64)
-    name = pl.max_horizontal(product, others / n, pl.lit(s.name_tf_floor / n))
+    name = pl.max_horizontal(product, others / n, pl.lit(floor / n))
     out["name"] = name.clip(upper_bound=1.0)
     return out
+
+
+def name_tf(s: MatchSettings, collisions: dict[str, float] | None) -> tuple[float, float]:
+    """(dependence, floor) of the name term frequencies: the settings', or the measured
+    ones when higher."""
+    c = collisions or {}
+    return (
+        max(s.name_tf_dependence, c.get("dependence", 0.0)),
+        max(s.name_tf_floor, c.get("floor", 0.0)),
+    )
 
 
 def posterior(pairs: pl.DataFrame, s: MatchSettings, population: int) -> pl.DataFrame:

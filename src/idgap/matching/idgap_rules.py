@@ -55,7 +55,10 @@ class IdgapRuleset:
         act = next(c for c in comps if c.name == "activity")
         pairs = with_activity(pairs, act, window)
         rand = with_activity(rand, act, window) if rand is not None else None
-        weights = estimate(comps, pairs, rand, s, window=window, window_agreement=agreement)
+        weights = estimate(
+            comps, pairs, rand, s, window=window, window_agreement=agreement,
+            name_collisions=ix.name_collisions,
+        )  # fmt: skip
         scored = score(pairs, weights, comps, s, population)
         decided = decide_scored(usable.select("ci"), scored, comps, s, weights, population)
         return one_to_one(decided, usable, s)
@@ -79,7 +82,7 @@ def _levelled(
 ) -> pl.DataFrame:
     pairs = candidate_pairs(cands, ix, s, by_name=True)
     tf = name_frequencies(cands, ix, population)
-    feats = pair_features(pairs, tf, ctx.trips, s.activity_windows)
+    feats = pair_features(pairs, tf, ctx.trips, s.activity_windows, s.typo_token_max)
     return levelled(feats, comps, s.activity_windows)
 
 
@@ -104,7 +107,7 @@ def _random_pairs(
     cands = usable.filter(pl.col("ci").is_in(sample["ci"].unique().implode()))
     pairs = pair_frame(sample, cands, ix, s)
     tf = name_frequencies(cands, ix, population)
-    feats = pair_features(pairs, tf, ctx.trips, s.activity_windows)
+    feats = pair_features(pairs, tf, ctx.trips, s.activity_windows, s.typo_token_max)
     return levelled(feats, comps, s.activity_windows)
 
 
@@ -115,34 +118,43 @@ def score(
     s: MatchSettings,
     population: int,
 ) -> pl.DataFrame:
-    tf = tf_u(s, population)
+    tf = tf_u(s, population, weights.info.get("name_collisions"))
     w = [weights.weight_expr(c, tf.get(c.name) if c.tf_levels else None) for c in comps]
     return posterior(pairs.with_columns(w), s, population)
 
 
+def _person_keys(t: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
+    """`person`: per candidate, accounts under the lead's name (level up to
+    `strong_name_level`) that share a phone or a licence with each other are one person's
+    re-created accounts (one key: the smallest `di` along phone, then licence); any other
+    account is its own person."""
+    named = pl.col("lvl_name").is_between(1, s.strong_name_level)
+    own = pl.col("di").cast(pl.Int64)
+    by_phone = pl.when(named & pl.col("phone_norm_d").is_not_null()).then(
+        own.min().over("ci", "phone_norm_d")
+    )
+    t = t.with_columns(_k1=by_phone.fill_null(own))
+    by_licence = pl.when(named & pl.col("license_norm_d").is_not_null()).then(
+        pl.col("_k1").min().over("ci", "license_norm_d")
+    )
+    t = t.with_columns(_k2=by_licence.fill_null(pl.col("_k1")))
+    # a phone and a licence can chain three accounts: the phone key once more
+    by_phone2 = pl.when(named & pl.col("phone_norm_d").is_not_null()).then(
+        pl.col("_k2").min().over("ci", "phone_norm_d")
+    )
+    return t.with_columns(person=by_phone2.fill_null(pl.col("_k2"))).drop("_k1", "_k2")
+
+
 def _groups(scored: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
-    """Target-park accounts per candidate grouped by person: accounts sharing the lead's phone
-    or licence under (nearly) the same name are one person's re-created accounts. Each group's
+    """Target-park accounts per candidate grouped by person (`_person_keys`). Each group's
     probability is the sum of its accounts'; its link is the account that drove in the lead's
-    window (most trips), else the newest one."""
-    hi_name = pl.col("lvl_name").is_between(1, 3)
-    sib = pl.col("target") & ((pl.col("lvl_phone") == 1) | (pl.col("lvl_licence") == 1)) & hi_name
+    window (most trips), else the newest one; the others are listed as the same person's."""
     keep = [
-        "ci",
-        "di",
-        "target",
-        "probability",
-        "probability_noact",
-        "log2_odds",
-        "driver_id_d",
-        "trips_window",
-        "hire_date_d",
-        "lvl_phone",
-        "lvl_licence",
-        "lvl_name",
-    ]
-    t = scored.select(keep).filter("target").with_columns(sib=sib)  # fmt: skip
-    t = t.with_columns(grouped=pl.col("sib") & (pl.col("sib").sum().over("ci") >= 2))
+        "ci", "di", "target", "probability", "probability_noact", "log2_odds", "driver_id_d",
+        "trips_window", "hire_date_d", "lvl_name", "phone_norm_d", "license_norm_d",
+    ]  # fmt: skip
+    t = _person_keys(scored.select(keep).filter("target"), s)
+    t = t.with_columns(grouped=pl.len().over("ci", "person") >= 2)
     singles = t.filter(~pl.col("grouped")).select(
         "ci", p="probability", p_noact="probability_noact", log2_odds="log2_odds",
         driver="driver_id_d", rep_di="di", siblings=pl.lit(None, dtype=pl.List(pl.Utf8)),
@@ -150,11 +162,11 @@ def _groups(scored: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
     together = (
         t.filter("grouped")
         .sort(
-            ["ci", "trips_window", "hire_date_d", "probability"],
-            descending=[False, True, True, True],
+            ["ci", "person", "trips_window", "hire_date_d", "probability"],
+            descending=[False, False, True, True, True],
             nulls_last=True,
         )  # fmt: skip
-        .group_by("ci", maintain_order=True)
+        .group_by("ci", "person", maintain_order=True)
         .agg(
             p=pl.col("probability").sum(),
             p_noact=pl.col("probability_noact").sum(),
@@ -199,6 +211,7 @@ def decide_scored(
         best_evidence=_evidence(comps, weights),
         best_keyed=(pl.col("lvl_phone") == 1) | (pl.col("lvl_licence") == 1),
         best_name_level=pl.col("lvl_name"),
+        best_core=pl.col("name_core"),
     )
     other = (
         scored.select("ci", "target", "probability")
@@ -217,10 +230,12 @@ def _outcomes(out: pl.DataFrame, s: MatchSettings) -> pl.DataFrame:
     other = pl.col("other").fill_null(0.0)
     margin = pl.col("lead_bits").fill_null(math.inf) >= s.auto_link_margin_bits
     # relatives share the family car and surnames: without phone or licence, a link needs a
-    # name at least `strong_name_level` (plate and a partly similar name are not independent)
-    named = pl.col("best_keyed").fill_null(False) | pl.col("best_name_level").is_between(
-        0, s.strong_name_level
-    ).fill_null(False)
+    # name at least `strong_name_level` (plate and a partly similar name are not independent),
+    # and, when the form has name fields, its given name and first surname in the account's
+    # name (a brother named like the lead's middle name is "contained" in it)
+    strong = pl.col("best_name_level").is_between(0, s.strong_name_level).fill_null(False)
+    core = pl.col("best_core").fill_null(True)
+    named = pl.col("best_keyed").fill_null(False) | (strong & core)
     link = (
         (best >= s.target_precision)
         & margin

@@ -79,6 +79,11 @@ def join_name(*parts: str) -> pl.Expr:
     return pl.concat_str(present, separator=" ", ignore_nulls=True)
 
 
+def _first_word(e: pl.Expr) -> pl.Expr:
+    """The first name token longer than one letter (an initial says too little)."""
+    return name_tokens(name(e)).list.filter(pl.element().str.len_chars() > 1).list.first()
+
+
 def normalize_candidates(df: pl.DataFrame) -> pl.DataFrame:
     """Add the normalised columns to a canonical candidates frame (ARCHITECTURE.md)."""
     raw = ("phone_raw", "license_raw", "name_raw", "plate_raw", "model_raw", "brand_raw")
@@ -96,7 +101,7 @@ def normalize_candidates(df: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(
         plate_skel=plate_skeleton(pl.col("plate_norm")),
         name_tokens=name_tokens(pl.col("name_norm")),
-        # the form's first token of the given names and of the surnames (null: no such field)
-        given_token=name_tokens(name(pl.col("given_raw"))).list.first(),
-        surname_token=name_tokens(name(pl.col("surname_raw"))).list.first(),
+        # the form's first given name and first surname, initials skipped (null: no field)
+        given_token=_first_word(pl.col("given_raw")),
+        surname_token=_first_word(pl.col("surname_raw")),
     )

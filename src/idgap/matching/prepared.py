@@ -50,6 +50,14 @@ class PreparedIndex:
         return toks.drop_nulls("t").group_by("t").agg(n=pl.len().cast(pl.Float64))
 
     @cached_property
+    def name_collisions(self) -> dict[str, float]:
+        """How often two different people share a whole name, measured on the index (see
+        `fellegi_sunter.name_collisions`)."""
+        from idgap.matching.fellegi_sunter import name_collisions
+
+        return name_collisions(self.frame, self.token_counts)
+
+    @cached_property
     def name_key_counts(self) -> pl.DataFrame:
         """(name_key, n_same_name): accounts with exactly the same set of name tokens."""
         keys = self.frame.select("name_key").filter(pl.col("name_key") != "")

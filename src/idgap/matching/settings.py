@@ -66,8 +66,12 @@ class MatchSettings:
     m_prior_weight: float = 20.0  # pseudo-links of the default m the estimate is shrunk to
     u_sample_pairs: int = 8_000  # random (candidate, account) pairs measuring u
     u_prior_weight: float = 2_000.0  # pseudo-pairs of the default u
-    name_tf_dependence: float = 4.0  # name tokens are not independent: inflate their product
-    name_tf_floor: float = 0.1  # a name no other account has: as if 0.1 others held it
+    # name tokens are not independent: their product is inflated by at least this, or by the
+    # dependence the index shows when higher (fellegi_sunter.name_collisions)
+    name_tf_dependence: float = 1.0
+    # a name no other account has: as if this many others held it, or the share of long names
+    # the index shows held by two different people, when higher
+    name_tf_floor: float = 0.005
     plate_tf_floor: float = 0.25  # the same for a plate, a phone or a licence
     phone_tf_floor: float = 0.02
     # other accounts expected with a look-alike plate, one edit away, two edits away
@@ -80,6 +84,7 @@ class MatchSettings:
     review_probability: float = 0.01  # below: unmatched (candidates still shown)
     activity_alone_floor: float = 0.5  # without activity, the link must be at least this likely
     strong_name_level: int = 5  # without phone/licence: name level <= core (or no name)
+    typo_token_max: float = 3.0  # a form word at most this many accounts carry is a misspelling
     same_person_min_name: float = 0.75  # two leads, one account: one person from this similarity
 
     @classmethod
