@@ -71,4 +71,4 @@ def test_web_queue_shows_the_amount_and_keeps_filters_in_links(http):
 
 def test_web_queue_bad_filter_is_a_spanish_error(http):
     r = http.web("viewer").get("/revision", params={"min_amount": "mucho"})
-    assert r.status_code == 422 and "monto mínimo" in r.text
+    assert r.status_code == 422 and "«Monto mínimo» debe ser un número" in r.text
