@@ -203,6 +203,7 @@ MATCH_SETTING = {  # matching.settings.MatchSettings, as a run's parameters show
     "activity_alone_floor": "Prob. mínima sin actividad",
     "strong_name_level": "Nivel de nombre fuerte",
     "same_person_min_name": "Similitud para misma persona",
+    "typo_token_max": "Máx. cuentas con una palabra para leerla como error de tipeo",
 }
 CLAIM_STATUS = {  # issue 14: the claims ledger
     "paid": "Pagado",
