@@ -122,3 +122,19 @@ def test_queue_filter_errors_are_spanish_4xx(client, query, message):
     assert 400 <= response.status_code < 500 and message in response.text
     export = client.get("/exportar/revision.csv", params=query)
     assert 400 <= export.status_code < 500
+
+
+def test_lead_page_says_open_for_how_long_or_when_resolved(client, monkeypatch):
+    import re
+
+    monkeypatch.setattr(clock, "utc_now", lambda: LIMA_EVENING)
+
+    def subtitle(lead_id: str) -> str:
+        html = client.get(f"/leads/{lead_id}").text
+        match = re.search(r'<p class="subtitle" id="lead-age">([^<]*)</p>', html)
+        assert match, lead_id
+        return match.group(1)
+
+    assert subtitle("L3") == "Fecha del lead 20/11/2026 · abierto hace 5 días"
+    resolved = subtitle("L1")  # linked by the job at 12:00 UTC, 07:00 in Lima
+    assert resolved == "Fecha del lead 09/11/2026 · resuelto el 25/11/2026 07:00", resolved
