@@ -29,6 +29,7 @@ import orjson
 import polars as pl
 import sqlalchemy as sa
 
+from idgap.clock import park_day
 from idgap.config import Settings
 from idgap.gaps.status import refresh_lead_status
 from idgap.identity.origin import ensure_origins
@@ -231,8 +232,9 @@ class ChangeSet:
         self.stats.origins_updated += o.updated
         leads = self._leads | set(leads_of_persons(self.conn, people))
         if leads or self._every_lead:
+            day = park_day(self.now, settings.timezone)
             self.stats.leads_refreshed += refresh_lead_status(
-                self.conn, None if self._every_lead else sorted(leads), today=self.now.date(),
+                self.conn, None if self._every_lead else sorted(leads), today=day,
                 settings=settings, now=self.now, followups=followups,
             )  # fmt: skip
         self._persons.clear()

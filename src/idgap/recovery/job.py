@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.clock import utc_now
+from idgap.clock import park_day, utc_now
 from idgap.config import Settings
 from idgap.errors import JobLocked
 from idgap.gaps.snapshots import record_snapshot
@@ -202,7 +202,7 @@ def run_recovery(
         report.elapsed_seconds = round(time.perf_counter() - started, 2)
         if not dry_run:
             with engine.begin() as conn:
-                record_snapshot(conn, today=now_fn().date())
+                record_snapshot(conn, today=park_day(now_fn(), settings.timezone))
             finish_run(engine, report.run_id, now=now_fn(), stats=report.stats(), error=None)
         return report
 
@@ -244,7 +244,7 @@ def _run(
     with report.timed("repair"):
         _repair(engine, report, settings=settings, now=now_fn(), match=match)
     with report.timed("read"), engine.connect() as conn:
-        today = now_fn().date()
+        today = park_day(now_fn(), settings.timezone)
         wl = work_list(
             conn, version=info.version, today=today, window_days=settings.claim_window_days,
             ruleset_version=RULESETS[settings.ruleset],
@@ -282,7 +282,8 @@ def _followups(
             conn.execute(sa.select(ls.c.lead_id).where(ls.c.updated_at >= since)).scalars()
         )
         if leads:
-            refresh_followups(conn, leads, today=now.date(), settings=settings, now=now,
+            day = park_day(now, settings.timezone)
+            refresh_followups(conn, leads, today=day, settings=settings, now=now,
                               keys_since_watermark=True)  # fmt: skip
 
 
