@@ -237,11 +237,12 @@ def _cache_meta(conn: sa.Connection) -> Path | None:
         if not db or db == ":memory:" or db.startswith("file:"):
             return None
         return Path(f"{db}.driver-index.json")
-    folder = Path.home() / ".cache" / "idgap" / hashlib.sha256(_key(conn).encode()).hexdigest()[:16]
     try:
+        root = Path.home() / ".cache" / "idgap"
+        folder = root / hashlib.sha256(_key(conn).encode()).hexdigest()[:16]
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        folder.parent.chmod(0o700)
-    except OSError:
+        root.chmod(0o700)
+    except (OSError, RuntimeError):  # no home directory, or not writable: no cache
         return None
     return folder / "driver-index.json"
 
