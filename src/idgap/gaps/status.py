@@ -129,12 +129,10 @@ def refresh_followups(
     today: dt.date,
     settings: Settings,
     now: dt.datetime,
-    keys_since_watermark: bool = False,
 ) -> None:
-    """What moves with the gap status: the leads' (and persons') search keys and the claims
-    ledger (issue 14), in the caller's transaction. `keys_since_watermark`: re-key whatever
-    changed since the last whole-store key refresh instead of just these leads."""
-    sync_search_keys(conn, None if lead_ids is None or keys_since_watermark else lead_ids)
+    """What moves with the gap status: the leads' (and their persons') search keys and the
+    claims ledger (issue 14), in the caller's transaction (None = every lead)."""
+    sync_search_keys(conn, lead_ids)
     refresh_claims(conn, lead_ids, today=today, settings=settings, now=now)
 
 

@@ -283,8 +283,7 @@ def _followups(
         )
         if leads:
             day = park_day(now, settings.timezone)
-            refresh_followups(conn, leads, today=day, settings=settings, now=now,
-                              keys_since_watermark=True)  # fmt: skip
+            refresh_followups(conn, leads, today=day, settings=settings, now=now)
 
 
 def _repair(
