@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from idgap import clock
 from idgap.access import create_token
 from idgap.api.app import create_app
 from idgap.config import Settings
@@ -53,7 +54,9 @@ def _seed(engine: sa.Engine) -> dict[str, str]:
             count_orders_completed=30, sum_work_time_seconds=0, idgap_row_hash="0" * 32,
             idgap_loaded_at=NOW, idgap_changed_at=NOW,
         ))  # fmt: skip
-        refresh_lead_status(conn, ["L3"], today=dt.date.today(), settings=SETTINGS, now=NOW)
+        refresh_lead_status(
+            conn, ["L3"], today=clock.today(SETTINGS.timezone), settings=SETTINGS, now=NOW
+        )
         return {r: create_token(conn, name=f"b-{r}", role=r, now=NOW)
                 for r in ("viewer", "operator", "admin")}  # fmt: skip
 

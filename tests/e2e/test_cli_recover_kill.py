@@ -12,6 +12,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from idgap import clock
 from idgap.config import Settings
 from idgap.intake.service import import_path
 from idgap.recovery.heartbeat import mark_stale_runs
@@ -44,7 +45,9 @@ def test_kill_9_mid_run_then_rerun(tmp_path):
     lk = identity_links
     url = f"sqlite:///{tmp_path / 'k.db'}"
     write_park(
-        generate_park(leads=3000, drivers=30_000, seed=8, anchor_date=dt.date.today()),
+        generate_park(
+            leads=3000, drivers=30_000, seed=8, anchor_date=clock.today(clock.DEFAULT_TIMEZONE)
+        ),
         tmp_path / "p",
     )
     engine = make_engine(url)

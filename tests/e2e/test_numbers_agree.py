@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from idgap import clock
 from idgap.cli.main import app as cli
 from idgap.config import Settings
 from idgap.store import tables as t
@@ -124,7 +125,7 @@ def test_main_pages_have_no_english_labels_or_raw_codes(store, web):
 
 
 def test_lead_trips_never_list_future_days(store, web):
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today(Settings().timezone)
     items = api(web, store, "/screens/dashboard?sort=-lead_date&page_size=50")["items"]
     linked = [i["lead_id"] for i in items if i["person_key"]]
     assert linked, "the seeded park has recent linked leads"

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from idgap import clock
 from idgap.config import Settings
 from idgap.store import tables as t
 from idgap.store.db import make_engine
@@ -106,7 +107,9 @@ def test_dashboard_tiles_match_the_gap_service(app, seeded):
 
     html = client_as(app, seeded, "viewer").get("/").text
     with seeded.engine.connect() as conn:
-        totals = gaps.gap_summary(conn, filters={}, today=dt.date.today())["totals"]
+        totals = gaps.gap_summary(conn, filters={}, today=clock.today(seeded.settings.timezone))[
+            "totals"
+        ]
     assert as_int(tile_value(html, "tile-total")) == totals["total_leads"] == len(seeded.lead_ids)
     assert as_int(tile_value(html, "tile-unresolved")) == totals["unresolved"]
     assert as_int(tile_value(html, "tile-resolved")) == totals["resolved"]

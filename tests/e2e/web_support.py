@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from idgap.clock import DEFAULT_TIMEZONE, park_day
 from idgap.config import Settings
 from idgap.store import tables as t
 
-TODAY = dt.date.today()
 NOW = dt.datetime.now(dt.UTC)
+TODAY = park_day(NOW, DEFAULT_TIMEZONE)  # the park's day, as the web counts it
 
 
 @dataclass
