@@ -12,7 +12,7 @@ from idgap.matching.activity import trips_band, window_trips
 from idgap.matching.comparisons import Comparison
 from idgap.matching.plates import skeleton_distance
 from idgap.matching.prepared import PreparedIndex
-from idgap.matching.similarity import TYPO_MIN, canonical_tokens, name_contained, name_similarity
+from idgap.matching.similarity import canonical_tokens, name_contained, name_similarity
 
 # what the decision step keeps of a pair (everything else is dropped after the levels)
 KEPT = (
@@ -56,6 +56,7 @@ def pair_features(
     trips: pl.DataFrame | None,
     windows: tuple[int, ...],
     typo_token_max: float = 0.0,
+    typo_edits: int = 1,
 ) -> pl.DataFrame:
     """Name similarity and containment, plate distance, trips per window, tf columns."""
     if "flag_band" not in pairs.columns:
@@ -75,13 +76,13 @@ def pair_features(
         & (la > 0),
         name_known=(la > 0) & (lb > 0),
         name_shorter_d=lb < la,
-        name_core=_core_agrees(pairs, typo_token_max),
+        name_core=_core_agrees(pairs, typo_token_max, typo_edits),
         plate_dist=skeleton_distance(pairs),
     )
     return window_trips(pairs, trips, windows)
 
 
-def _core_agrees(pairs: pl.DataFrame, typo_token_max: float) -> pl.Series:
+def _core_agrees(pairs: pl.DataFrame, typo_token_max: float, typo_edits: int) -> pl.Series:
     """The form's first given name and first surname both appear in the account's name: the
     tokens the two sides lack are a middle name or a second surname, not another given name
     (a brother) or another first surname. A form word that at most `typo_token_max` accounts
@@ -89,15 +90,16 @@ def _core_agrees(pairs: pl.DataFrame, typo_token_max: float) -> pl.Series:
     (JOSUE is a name of its own, CARLS is CARLOS). Null when the form has no name fields."""
     given = canonical_tokens(pl.concat_list("given_token")).list.first()
     ok = [
-        _word_in(pairs, word, pl.col(count) <= typo_token_max)
+        _word_in(pairs, word, pl.col(count) <= typo_token_max, typo_edits)
         for word, count in ((given, "given_n"), (pl.col("surname_token"), "surname_n"))
     ]
     return (ok[0] & ok[1]).alias("name_core")
 
 
-def _word_in(pairs: pl.DataFrame, word: pl.Expr, rare: pl.Expr) -> pl.Series:
-    """Per pair: `word` is one of the account's tokens, or (when `rare`) within a typo of
-    one (OSA similarity >= similarity.TYPO_MIN); null when the word is null."""
+def _word_in(pairs: pl.DataFrame, word: pl.Expr, rare: pl.Expr, typo_edits: int) -> pl.Series:
+    """Per pair: `word` is one of the account's tokens, or (when `rare`) within `typo_edits`
+    edits of one (a transposition is one: RIUZ/RUIZ, LIUS/LUIS); null when the word is
+    null."""
     f = pairs.select(w=word, d=pl.col("name_tokens_d"), rare=rare.fill_null(False))
     exact = f.select(pl.col("d").list.contains(pl.col("w")))
     out = pl.when(pl.col("w").is_not_null()).then(exact.to_series())
@@ -108,9 +110,9 @@ def _word_in(pairs: pl.DataFrame, word: pl.Expr, rare: pl.Expr) -> pl.Series:
     if todo.height == 0:
         return base
     rows = todo.select("i", "w", t="d").explode("t").drop_nulls("t")
-    sims = cpdist(rows["w"].to_list(), rows["t"].to_list(), scorer=OSA.normalized_similarity)
-    near = rows.with_columns(sim=pl.Series(sims, dtype=pl.Float64)).filter(
-        pl.col("sim") >= TYPO_MIN
+    edits = cpdist(rows["w"].to_list(), rows["t"].to_list(), scorer=OSA.distance)
+    near = rows.with_columns(edits=pl.Series(edits, dtype=pl.Int64)).filter(
+        pl.col("edits") <= typo_edits
     )
     return base.scatter(near["i"].unique(), True)
 

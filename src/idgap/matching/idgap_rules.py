@@ -30,7 +30,7 @@ from idgap.matching.rulesets import DECIDED, MatchContext, chunks
 from idgap.matching.settings import MatchSettings
 from idgap.matching.similarity import NICKNAMES, fuzzy_similarity
 
-VERSION = "idgap-3.1"  # 3.1: "core" name level (given name + first surname), crossed one-to-one
+VERSION = "idgap-3.2"  # 3.1: "core" name level, crossed one-to-one; 3.2: typo by edits
 PLATE_WORDS = {
     "exact": "same", "confusable": "one confusable character", "one_edit": "one edit",
     "two_edits": "two edits", "different": "different",
@@ -82,7 +82,9 @@ def _levelled(
 ) -> pl.DataFrame:
     pairs = candidate_pairs(cands, ix, s, by_name=True)
     tf = name_frequencies(cands, ix, population)
-    feats = pair_features(pairs, tf, ctx.trips, s.activity_windows, s.typo_token_max)
+    feats = pair_features(
+        pairs, tf, ctx.trips, s.activity_windows, typo_max(s, population), s.typo_word_edits
+    )
     return levelled(feats, comps, s.activity_windows)
 
 
@@ -107,8 +109,16 @@ def _random_pairs(
     cands = usable.filter(pl.col("ci").is_in(sample["ci"].unique().implode()))
     pairs = pair_frame(sample, cands, ix, s)
     tf = name_frequencies(cands, ix, population)
-    feats = pair_features(pairs, tf, ctx.trips, s.activity_windows, s.typo_token_max)
+    feats = pair_features(
+        pairs, tf, ctx.trips, s.activity_windows, typo_max(s, population), s.typo_word_edits
+    )
     return levelled(feats, comps, s.activity_windows)
+
+
+def typo_max(s: MatchSettings, population: int) -> float:
+    """Accounts that may carry a form word for it to count as a misspelling: misspellings
+    pile up in a big index (RIUZ on a few of a million accounts), names far more."""
+    return max(s.typo_token_max, s.typo_token_share * population)
 
 
 def score(

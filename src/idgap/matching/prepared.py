@@ -70,4 +70,5 @@ def prepare_index(index: pl.DataFrame | PreparedIndex, *, name_keys: bool = True
     prepared = index if isinstance(index, PreparedIndex) else PreparedIndex(index)
     if name_keys:
         _ = prepared.name_keys, prepared.plate_keys, prepared.token_counts
+        _ = prepared.name_collisions
     return prepared

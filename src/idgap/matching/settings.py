@@ -84,7 +84,10 @@ class MatchSettings:
     review_probability: float = 0.01  # below: unmatched (candidates still shown)
     activity_alone_floor: float = 0.5  # without activity, the link must be at least this likely
     strong_name_level: int = 5  # without phone/licence: name level <= core (or no name)
-    typo_token_max: float = 3.0  # a form word at most this many accounts carry is a misspelling
+    # a form word at most this many accounts carry (or this share of them) is a misspelling
+    typo_token_max: float = 3.0
+    typo_token_share: float = 2e-5
+    typo_word_edits: int = 1  # ... and is read as the account's token this many edits away
     same_person_min_name: float = 0.75  # two leads, one account: one person from this similarity
 
     @classmethod
