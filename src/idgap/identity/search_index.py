@@ -12,12 +12,11 @@ Only entities whose keys changed are rewritten: each entity's key set has a dige
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.gaps.inputs import keyed
 from idgap.identity.search_changes import (
     changed_since,
     newest_change,
@@ -25,7 +24,7 @@ from idgap.identity.search_changes import (
     write_watermark,
 )
 from idgap.matching import normalize
-from idgap.store.bulk import insert_frame
+from idgap.store.bulk import insert_frame, read_frame
 from idgap.store.keys import in_keys
 from idgap.store.tables import (
     cabinet_leads,
@@ -42,6 +41,16 @@ S = pl.Utf8
 FIELDS = {"name": S, "phone": S, "doc": S, "plate": S}
 KEY_SCHEMA = {"entity": S, "entity_id": S, "kind": S, "key": S}
 KEY_MAX = 100
+MakeStmt = Callable[[list[str] | None], sa.Select]
+
+
+def _read(
+    conn: sa.Connection, make: MakeStmt, keys: Sequence[str] | None, schema: dict
+) -> pl.DataFrame:
+    """`make(keys)` (None = every row) read in bulk (text columns: no per-row processing)."""
+    if keys is not None and not keys:
+        return pl.DataFrame(schema=schema)
+    return read_frame(conn, make(None if keys is None else list(keys)), schema, large=keys is None)
 
 
 def _lead_fields(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.DataFrame:
@@ -49,7 +58,7 @@ def _lead_fields(conn: sa.Connection, lead_ids: Sequence[str] | None) -> pl.Data
     cols = (cl.c.lead_id, cl.c.first_name, cl.c.middle_name, cl.c.last_name, cl.c.park_phone,
             cl.c.asset_plate_number)  # fmt: skip
     schema = {"lead_id": S, "first": S, "middle": S, "last": S, "phone": S, "plate": S}
-    df = keyed(
+    df = _read(
         conn,
         lambda k: (
             sa.select(*cols) if k is None else sa.select(*cols).where(in_keys(cl.c.lead_id, k))
@@ -70,7 +79,7 @@ def _links(conn: sa.Connection, table: str, col: str, keys: Sequence[str] | None
     """(source_pk, person_key) of `table`'s links, filtered on `col` (source_pk or person_key)."""
     lk = identity_links
     stmt = sa.select(lk.c.source_pk, lk.c.person_key).where(lk.c.source_table == table)
-    return keyed(
+    return _read(
         conn,
         lambda k: stmt if k is None else stmt.where(in_keys(lk.c[col], k)),
         keys,
@@ -88,7 +97,7 @@ def _driver_fields(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl
         .join(d, d.c.driver_id == lk.c.source_pk)
         .where(lk.c.source_table == DRIVERS)
     )  # fmt: skip
-    return keyed(
+    return _read(
         conn,
         lambda k: stmt if k is None else stmt.where(in_keys(lk.c.person_key, k)),
         person_keys,
@@ -102,7 +111,7 @@ def _person_fields(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl
         p.c.person_key, p.c.primary_name, p.c.primary_phone, p.c.primary_license,
         sa.literal(None, sa.String()),
     ).where(p.c.status == "active")  # fmt: skip
-    return keyed(
+    return _read(
         conn,
         lambda k: stmt if k is None else stmt.where(in_keys(p.c.person_key, k)),
         person_keys,
@@ -176,7 +185,7 @@ def _digests(keys: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
 def _stored(conn: sa.Connection, entity: str, ids: list[str] | None) -> pl.DataFrame:
     s = search_sources
     stmt = sa.select(s.c.entity, s.c.entity_id, s.c.digest).where(s.c.entity == entity)
-    return keyed(
+    return _read(
         conn,
         lambda k: stmt if k is None else stmt.where(in_keys(s.c.entity_id, k)),
         ids,
