@@ -204,6 +204,8 @@ MATCH_SETTING = {  # matching.settings.MatchSettings, as a run's parameters show
     "strong_name_level": "Nivel de nombre fuerte",
     "same_person_min_name": "Similitud para misma persona",
     "typo_token_max": "Máx. cuentas con una palabra para leerla como error de tipeo",
+    "typo_token_share": "Parte máx. de cuentas con una palabra para leerla como error de tipeo",
+    "typo_word_edits": "Ediciones permitidas en una palabra mal escrita",
 }
 CLAIM_STATUS = {  # issue 14: the claims ledger
     "paid": "Pagado",
