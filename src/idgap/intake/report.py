@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from idgap.store.runs import timed_stage
 
 LISTED = 50  # rejects and warnings listed in a report; all rejects are in import_rejects
 
@@ -52,12 +53,8 @@ class Stages:
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
+        with timed_stage(self.timings, stage):
             yield
-        finally:
-            spent = time.perf_counter() - started
-            self.timings[stage] = round(self.timings.get(stage, 0.0) + spent, 2)
 
 
 @dataclass

@@ -39,7 +39,7 @@ from idgap.recovery.repair import RepairStats, link_migrations, repair_driver_li
 from idgap.recovery.sources import trips_frame, work_list
 from idgap.store import runs as store_runs
 from idgap.store.bulk import refresh_statistics, statistics_due
-from idgap.store.runs import finish_run
+from idgap.store.runs import finish_run, timed_stage
 from idgap.store.tables import identity_links, identity_origin, lead_status, runs
 
 Progress = Callable[[str, int, int], None]
@@ -68,12 +68,8 @@ class RunReport:
 
     @contextlib.contextmanager
     def timed(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
+        with timed_stage(self.timings, stage):
             yield
-        finally:
-            spent = time.perf_counter() - started
-            self.timings[stage] = round(self.timings.get(stage, 0.0) + spent, 2)
 
     def stats(self) -> dict[str, Any]:
         """The flat stats stored on the run row."""

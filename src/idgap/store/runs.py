@@ -7,7 +7,10 @@ not take that lock and leaves job runs alone.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,3 +50,14 @@ def finish_run(
             .values(status="failed" if error else "completed", finished_at=now,
                     heartbeat_at=now, stats=stats, error=error)
         )  # fmt: skip
+
+
+@contextlib.contextmanager
+def timed_stage(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the wall seconds of the block to `timings[stage]` (a run's `stats.timings`)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        spent = time.perf_counter() - started
+        timings[stage] = round(timings.get(stage, 0.0) + spent, 2)
