@@ -30,6 +30,7 @@ from idgap.config import Settings
 from idgap.matching.normalize import join_name
 from idgap.store.bulk import insert_frame, now_column, read_frame
 from idgap.store.keys import in_keys
+from idgap.store.runs import record_completed_run
 from idgap.store.tables import (
     cabinet_leads,
     cabinet_payments,
@@ -170,17 +171,7 @@ def settle(conn: sa.Connection, *, settings: Settings, now: dt.datetime, by: str
         "claims_written": written,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    conn.execute(
-        runs.insert().values(
-            kind=KIND,
-            status="completed",
-            started_at=now,
-            finished_at=now,
-            heartbeat_at=now,
-            triggered_by=by,
-            stats=stats,
-        )
-    )
+    record_completed_run(conn, kind=KIND, now=now, triggered_by=by, stats=stats)
     return leads
 
 

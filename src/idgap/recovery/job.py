@@ -118,18 +118,6 @@ def match_settings(settings: Settings) -> MatchSettings:
     )
 
 
-def mark_interrupted(conn: sa.Connection, now: dt.datetime) -> int:
-    """We hold the lock, so any job run still marked running was killed."""
-    result = conn.execute(
-        runs.update()
-        .where(runs.c.status == "running", runs.c.kind.in_(LOCKED_KINDS))
-        .values(
-            status="interrupted", finished_at=now, error="process ended before the run finished"
-        )
-    )
-    return max(result.rowcount or 0, 0)
-
-
 def unfinished_since(conn: sa.Connection) -> dt.datetime | None:
     """When the oldest job run after the last completed one started: a run that was killed
     or failed may have committed batches whose search keys and claims were never refreshed."""
@@ -147,7 +135,7 @@ def start_run(
     conn: sa.Connection, *, kind: str, now: dt.datetime, triggered_by: str, params: dict
 ) -> int:
     """A job run's row (`store.runs`), after marking the runs killed processes left running."""
-    mark_interrupted(conn, now)
+    store_runs.mark_interrupted(conn, kinds=LOCKED_KINDS, now=now)
     return store_runs.start_run(conn, kind=kind, now=now, triggered_by=triggered_by, params=params)
 
 

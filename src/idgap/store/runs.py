@@ -1,8 +1,9 @@
 """The one run recorder: every import and job run is a `runs` row, running -> completed/failed.
 
 A job run (recover, match, backfill) first marks runs a killed process left `running` as
-`interrupted` (it holds the recovery lock, so none of them can still be alive); an import does
-not take that lock and leaves job runs alone.
+`interrupted` (`mark_interrupted`: it holds the recovery lock, so none of them can still be
+alive); an import does not take that lock and leaves job runs alone. A claims settlement is
+recorded once done, in the transaction that settled it (`record_completed_run`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,6 +51,29 @@ def finish_run(
             .values(status="failed" if error else "completed", finished_at=now,
                     heartbeat_at=now, stats=stats, error=error)
         )  # fmt: skip
+
+
+def record_completed_run(
+    conn: sa.Connection, *, kind: str, now: dt.datetime, triggered_by: str, stats: dict[str, Any]
+) -> None:
+    """A run that starts and ends inside the caller's transaction (e.g. settling payments)."""
+    conn.execute(
+        runs.insert()
+        .values(kind=kind, status="completed", started_at=now, finished_at=now,
+                heartbeat_at=now, triggered_by=triggered_by, stats=stats)
+    )  # fmt: skip
+
+
+def mark_interrupted(conn: sa.Connection, *, kinds: Sequence[str], now: dt.datetime) -> int:
+    """Runs of `kinds` still marked running were killed (the caller holds their lock)."""
+    result = conn.execute(
+        runs.update()
+        .where(runs.c.status == "running", runs.c.kind.in_(kinds))
+        .values(
+            status="interrupted", finished_at=now, error="process ended before the run finished"
+        )
+    )
+    return max(result.rowcount or 0, 0)
 
 
 @contextlib.contextmanager
