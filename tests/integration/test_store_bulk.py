@@ -157,3 +157,19 @@ def test_a_large_read_gives_the_same_frame_as_the_cursor(engine):
         large = bulk.read_frame(conn, stmt.order_by(drivers.c.driver_id), SCHEMA, large=True)
         plain = bulk.read_frame(conn, stmt.order_by(drivers.c.driver_id), SCHEMA)
     assert large.height > 0 and large.equals(plain)
+
+
+def test_sqlite_stages_live_in_a_file_of_their_own_gone_after_the_transaction(engine, path):
+    if engine.dialect.name != "sqlite" or path != "arrow":
+        pytest.skip("stage files are the ADBC path of an SQLite file")
+    person = {"person_key": "p1", "status": "active", "created_at": NOW, "updated_at": NOW,
+              "created_by": "test"}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(persons.insert(), [person])  # inside a write transaction too
+        bulk.insert_frame(conn, drivers, _drivers(3000))
+        attached = [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
+        assert any(name.startswith(bulk.STAGE_PREFIX) for name in attached)
+    with engine.connect() as conn:  # the pooled connection came back: detached
+        attached = [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
+    assert not any(name.startswith(bulk.STAGE_PREFIX) for name in attached)
+    assert _stage_tables(engine) == [] and _read(engine).height == 3000

@@ -9,7 +9,9 @@ child process, where SQLite's ordinary cross-process locking applies.
 Usage: python -m idgap.store.adbc_worker DB_PATH MANIFEST_JSON
 MANIFEST_JSON either lists "tables": {"ipc": path of an Arrow IPC file, "table": new table
 name} (every table is created and filled, then one commit), or names a "read": {"sql", "params",
-"ipc"} (the query's rows are written to the IPC file as one Arrow table). Before staging,
+"ipc"} (the query's rows are written to the IPC file as one Arrow table). With "stage_file":
+true, DB_PATH is a new stage file of its own (no journal, no sync: it is thrown away after
+the parent's transaction) that receives the "tables". Before staging,
 stage tables of processes that are gone are dropped (a kill between staging and merging leaves
 them behind), and so are the parent's own stages whose transaction is over (`drop`: their
 DROP may have been rolled back).
@@ -68,6 +70,25 @@ def ingest(db: str, manifest: list[dict[str, str]], parent: int, drop: list[str]
         conn.close()
 
 
+def ingest_stage_file(db: str, manifest: list[dict[str, str]]) -> None:
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    conn = adbc_sqlite.connect(db, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for pragma in ("journal_mode=OFF", "synchronous=OFF"):
+                cur.execute(f"PRAGMA {pragma}")
+                cur.fetchall()
+            for item in manifest:
+                with pa.memory_map(item["ipc"]) as source:
+                    table = ipc.open_file(source).read_all()
+                cur.adbc_ingest(item["table"], table, mode="create")
+    finally:
+        conn.close()
+
+
 def read(db: str, sql: str, params: list, out: str) -> None:  # type: ignore[type-arg]
     import adbc_driver_sqlite.dbapi as adbc_sqlite
     import pyarrow.ipc as ipc
@@ -91,7 +112,9 @@ def main(argv: list[str]) -> int:
     db, manifest_path = argv
     with open(manifest_path) as fh:
         manifest = json.load(fh)
-    if "read" in manifest:
+    if manifest.get("stage_file"):
+        ingest_stage_file(db, manifest["tables"])
+    elif "read" in manifest:
         r = manifest["read"]
         read(db, r["sql"], r["params"], r["ipc"])
     else:

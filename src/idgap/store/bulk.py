@@ -12,15 +12,17 @@ own `sa.Connection`; nothing here commits it):
   UPDATE` (`Staged.insert/update/upsert`, or `Staged.table` for your own statement).
   PostgreSQL: a stage is a TEMP table (ON COMMIT DROP) filled by `COPY ... FROM STDIN` on the
   caller's connection; a plain insert COPYs straight into the target.
-  SQLite file, from ADBC_FROM_ROWS rows: the frames go as Arrow through ADBC into
-  `idgap_stage_<pid>_<hex>` tables, committed by a child process (`store.adbc_worker`: the
-  ADBC driver's own SQLite copy must not share a process with pysqlite) BEFORE the caller's
-  transaction writes anything (one writer at a time: once the caller holds the write lock no
-  other connection can stage). The merges and the drop of the stage tables happen in the
-  caller's transaction, so the target write is atomic; a kill leaves at most unused stage
-  tables, which the next staging drops (their process is gone).
-  Smaller frames, frames staged inside an open SQLite write transaction, and in-memory
-  SQLite go through the driver's `executemany` (same result, no child process).
+  SQLite file, from ADBC_FROM_ROWS rows: the frames go as Arrow through ADBC into a stage
+  file of their own (`stage.db`, no journal: it is thrown away), written by a child process
+  (`store.adbc_worker`: the ADBC driver's own SQLite copy must not share a process with
+  pysqlite) and ATTACHed to the caller's connection, before or inside its write transaction
+  alike (the child never touches the store's file, so it takes none of its locks). The merges
+  read the attached tables in the caller's transaction, so the target write is atomic;
+  nothing is ever written to the store's file but the merged rows (no stage to drop), and the
+  stage file, unlinked once attached, is gone when its connection returns to the pool
+  (DETACH cannot run inside the transaction that read it) or dies.
+  Smaller frames and in-memory SQLite go through the driver's `executemany` (same result, no
+  child process).
 Per-row SQLAlchemy parameter processing is what made a 1M-row import slow; none happens here.
 """
 
@@ -30,6 +32,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -47,8 +50,10 @@ CHUNK = 50_000
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"  # SQLAlchemy's SQLite DATETIME storage format
 STAGE_PREFIX = "idgap_stage_"
 ADBC_FROM_ROWS = 20_000  # below this, a child process costs more than it saves
-_TEMP = f"{STAGE_PREFIX}t_"  # TEMP stage tables: gone with the transaction or the session
-_exited_stages: set[str] = set()  # this process's ADBC stages whose transaction is over
+STAGE_FILES_PER_CONNECTION = 6  # attached until the transaction ends; SQLite allows 10
+_SHARED_MEMORY = "/dev/shm"  # noqa: S108 - only a parent for TemporaryDirectory
+_ATTACHED = "idgap_stage_files"  # pool connection info: stage schemas to detach at check-in
+_LEGACY_STAGE = re.compile(r"^idgap_stage_(\d+)_[0-9a-f]+$")  # stage tables in the store's file
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -310,31 +315,38 @@ class Staged:
             _executemany(self.conn, stage, df)
         return stage
 
-    def _stage_with_adbc(self) -> None:
-        """SQLite file, no write transaction yet: every non-empty frame through ADBC in a
-        child process (`store.adbc_worker`), one commit there."""
+    def _stage_in_file(self) -> bool:
+        """SQLite file: every non-empty frame through ADBC (child process) into a new stage
+        file, attached to the caller's connection. False when the connection already holds
+        its share of stage files (then `executemany` stages instead)."""
         pending = {n: f for n, (f, _) in self.frames.items() if f.height}
-        if not pending:
-            return
-        made = {n: f"{STAGE_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}" for n in pending}
-        path = _adbc_path(self.conn)
-        assert path is not None
-        with tempfile.TemporaryDirectory(prefix="idgap-stage-") as tmp:
+        attached = self.conn.connection.info.setdefault(_ATTACHED, [])
+        if not pending or len(attached) >= STAGE_FILES_PER_CONNECTION:
+            return False
+        _listen_for_checkin(self.conn.engine)
+        _drop_legacy_stage_tables(self.conn)
+        schema = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
+        made = {name: f"t{i}" for i, name in enumerate(pending)}
+        size = sum(int(df.estimated_size()) for df in pending.values())
+        with tempfile.TemporaryDirectory(prefix="idgap-stage-", dir=_scratch(size)) as tmp:
             tables = []
             for name, df in pending.items():
                 ipc = os.path.join(tmp, f"{made[name]}.arrow")
-                _for_sqlite(df).write_ipc(ipc, compat_level=pl.CompatLevel.oldest())
+                _for_sqlite(df).write_ipc(ipc)
                 tables.append({"ipc": ipc, "table": made[name]})
+            stage_db = os.path.join(tmp, "stage.db")
             manifest = os.path.join(tmp, "manifest.json")
             with open(manifest, "w") as fh:
-                drop = sorted(_exited_stages)
-                json.dump({"parent": os.getpid(), "tables": tables, "drop": drop}, fh)
-            _run_worker(path, manifest)
-            _exited_stages.difference_update(drop)
+                json.dump({"stage_file": True, "tables": tables}, fh)
+            _run_worker(stage_db, manifest)
+            # the schema name is our prefix and hex digits; the path is a bound parameter
+            self.conn.execute(sa.text(f"ATTACH DATABASE :path AS {schema}"), {"path": stage_db})
+            attached.append(schema)
         for name, table_name in made.items():
             df, like = self.frames[name]
-            self._tables[name] = sa.Table(table_name, sa.MetaData(), *_stage_columns(df, like))
-            self._owned.append(self._tables[name])
+            cols = _stage_columns(df, like)
+            self._tables[name] = sa.Table(table_name, sa.MetaData(), *cols, schema=schema)
+        return True
 
     def _drop_owned(self) -> None:
         for stage in self._owned:
@@ -346,18 +358,66 @@ def stage_frames(
     conn: sa.Connection, frames: Mapping[str, tuple[pl.DataFrame, sa.Table | None]]
 ) -> Iterator[Staged]:
     """Stage `{name: (frame, table its columns are typed like, or None)}` for set-based merges
-    in `conn`'s transaction. On an SQLite file, enter this BEFORE the transaction's first
-    write (all frames of the transaction at once); the stage tables are dropped on exit, in
-    the same transaction."""
+    in `conn`'s transaction (all frames of one step at once: on an SQLite file they share one
+    child process and one stage file). TEMP stage tables are dropped on exit."""
     staged = Staged(conn, frames)
     rows = sum(df.height for df, _ in frames.values())
-    if rows >= ADBC_FROM_ROWS and _adbc_path(conn) is not None and not _in_write_transaction(conn):
-        staged._stage_with_adbc()
+    if rows >= ADBC_FROM_ROWS and _adbc_path(conn) is not None:
+        staged._stage_in_file()
+    yield staged
+    staged._drop_owned()
+
+
+def _scratch(size: int) -> str | None:
+    """Shared memory when it has room for the stage (Arrow files and stage file), else the
+    default temporary directory: the stage never needs to reach a disk. (TemporaryDirectory
+    makes a private 0700 folder there with a random name.)"""
     try:
-        yield staged
-        staged._drop_owned()
-    finally:  # dropped in a transaction that may yet roll back: the next staging makes sure
-        _exited_stages.update(t.name for t in staged._owned if not t.name.startswith(_TEMP))
+        room = os.statvfs(_SHARED_MEMORY)
+    except OSError:
+        return None
+    return _SHARED_MEMORY if room.f_bavail * room.f_frsize > 3 * size else None
+
+
+def _listen_for_checkin(engine: sa.Engine) -> None:
+    if not sa.event.contains(engine.pool, "checkin", _detach_stage_files):
+        sa.event.listen(engine.pool, "checkin", _detach_stage_files)
+
+
+def _detach_stage_files(dbapi_conn: Any, record: Any) -> None:
+    """At check-in (the transaction is over): detach this connection's stage files."""
+    schemas = record.info.get(_ATTACHED) if record is not None else None
+    if not schemas or dbapi_conn is None:
+        return
+    for schema in list(schemas):
+        try:
+            dbapi_conn.execute(f"DETACH DATABASE {schema}")  # our prefix and hex digits
+        except Exception:  # noqa: BLE001 - a connection that cannot detach is closed anyway
+            return
+        schemas.remove(schema)
+
+
+def _drop_legacy_stage_tables(conn: sa.Connection) -> None:
+    """Stage tables that earlier versions put in the store's own file, left by a killed
+    process: dropped (in the caller's transaction)."""
+    names = conn.execute(
+        sa.text("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE :p"),
+        {"p": f"{STAGE_PREFIX}%"},
+    ).scalars()
+    for name in list(names):
+        match = _LEGACY_STAGE.match(name)
+        if match and not _process_alive(int(match.group(1))):
+            sa.Table(name, sa.MetaData()).drop(conn)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _run_worker(db: str, manifest: str) -> None:
