@@ -76,6 +76,20 @@ def _level_counts(pairs: pl.DataFrame, c: Comparison) -> dict[int, int]:
     return {int(k): int(n) for k, n in rows}
 
 
+def learning_pairs(levelled: pl.DataFrame) -> pl.DataFrame:
+    """The pairs `anchors` and `plate_name_anchors` read: target-park pairs sharing phone or
+    licence, or plate and name. Both give the same anchors on these as on all the pairs, so
+    the estimate needs only these (a few per candidate) of every slice, not all the pairs."""
+    return levelled.filter(
+        pl.col("target")
+        & (
+            (pl.col("lvl_phone") == 1)
+            | (pl.col("lvl_licence") == 1)
+            | ((pl.col("lvl_plate") == 1) & (pl.col("lvl_name") == 1))
+        )
+    )
+
+
 def anchors(levelled: pl.DataFrame) -> pl.DataFrame:
     """Pairs of candidates with exactly one target-park account sharing phone or licence."""
     ident = levelled.filter(

@@ -23,7 +23,14 @@ from idgap.matching.activity import choose_window
 from idgap.matching.blocking import candidate_pairs, pair_frame
 from idgap.matching.comparisons import Comparison, library
 from idgap.matching.features import levelled, name_frequencies, pair_features, with_activity
-from idgap.matching.fellegi_sunter import Weights, anchors, estimate, posterior, tf_u
+from idgap.matching.fellegi_sunter import (
+    Weights,
+    anchors,
+    estimate,
+    learning_pairs,
+    posterior,
+    tf_u,
+)
 from idgap.matching.model import Outcome, Reason, Rule
 from idgap.matching.prepared import PreparedIndex
 from idgap.matching.rulesets import DECIDED, MatchContext, chunks
@@ -45,23 +52,22 @@ class IdgapRuleset:
     def decide(
         self, usable: pl.DataFrame, ix: PreparedIndex, s: MatchSettings, ctx: MatchContext
     ) -> pl.DataFrame:
+        """Block and level slice by slice, estimate m/u on every slice's unambiguous links,
+        then score and decide slice by slice: only one slice's pairs are scored at a time."""
         comps = library(s)
         population = max(ix.height, s.population_floor)
-        pairs = pl.concat(
-            [_levelled(part, ix, s, ctx, comps, population) for part in chunks(usable)]
-        )
-        rand = _random_pairs(usable, ix, s, ctx, comps, population)
-        window, agreement = choose_window(anchors(pairs), s.activity_windows)
+        slices = [
+            (part.select("ci"), _levelled(part, ix, s, ctx, comps, population))
+            for part in chunks(usable)
+        ]
+        weights = _weights(slices, usable, ix, s, ctx, comps, population)
         act = next(c for c in comps if c.name == "activity")
-        pairs = with_activity(pairs, act, window)
-        rand = with_activity(rand, act, window) if rand is not None else None
-        weights = estimate(
-            comps, pairs, rand, s, window=window, window_agreement=agreement,
-            name_collisions=ix.name_collisions,
-        )  # fmt: skip
-        scored = score(pairs, weights, comps, s, population)
-        decided = decide_scored(usable.select("ci"), scored, comps, s, weights, population)
-        return one_to_one(decided, usable, s)
+        decided = []
+        while slices:  # each slice's pairs are released once it is decided
+            ci, pairs = slices.pop(0)
+            scored = score(with_activity(pairs, act, weights.window), weights, comps, s, population)
+            decided.append(decide_scored(ci, scored, comps, s, weights, population))
+        return one_to_one(pl.concat(decided), usable, s)
 
     def thresholds(self, s: MatchSettings) -> dict:
         return {
@@ -70,6 +76,29 @@ class IdgapRuleset:
             "review_probability": s.review_probability,
             "activity_alone_floor": s.activity_alone_floor,
         }
+
+
+def _weights(
+    slices: list[tuple[pl.DataFrame, pl.DataFrame]],
+    usable: pl.DataFrame,
+    ix: PreparedIndex,
+    s: MatchSettings,
+    ctx: MatchContext,
+    comps: tuple[Comparison, ...],
+    population: int,
+) -> Weights:
+    """The activity window and m/u of the whole park: from the pairs the unambiguous links
+    are read from (every slice's, so slicing changes no estimate) and the random pairs."""
+    learning = pl.concat([learning_pairs(pairs) for _, pairs in slices])
+    rand = _random_pairs(usable, ix, s, ctx, comps, population)
+    window, agreement = choose_window(anchors(learning), s.activity_windows)
+    act = next(c for c in comps if c.name == "activity")
+    learning = with_activity(learning, act, window)
+    rand = with_activity(rand, act, window) if rand is not None else None
+    return estimate(
+        comps, learning, rand, s, window=window, window_agreement=agreement,
+        name_collisions=ix.name_collisions,
+    )  # fmt: skip
 
 
 def _levelled(
