@@ -46,7 +46,13 @@ from idgap.intake.upsert import (
     reject_frame,
     stage_names,
 )
-from idgap.recovery.index_store import index_imported, store_marker
+from idgap.recovery.index_store import (
+    ImportedIndex,
+    finish_imported_index,
+    start_imported_index,
+    store_marker,
+    wait_for_cache_files,
+)
 from idgap.source_tables import SourceTable
 from idgap.store.bulk import refresh_statistics, stage_frames
 from idgap.store.keys import in_keys
@@ -207,6 +213,8 @@ def _load(
     except Exception as exc:
         _finish(engine, report, now, started, error=_one_line(exc))
         raise
+    finally:
+        wait_for_cache_files()
     _finish(engine, report, now, started)
     return report
 
@@ -226,15 +234,13 @@ def _load_all(
     ordered = sorted(sources, key=lambda s: LOAD_ORDER.index(s.spec.table))
     with stages.timed("plan"):
         plans = _plan_all(conn, [s for s in ordered if not s.spec.legacy], run_id, now, stages)
-    drivers_plan = next((p for p, _, _ in plans if p.spec.table == SourceTable.DRIVERS), None)
-    index_before = store_marker(conn) if drivers_plan is not None else None
+    index = _start_index(conn, plans)  # normalised from the rows in memory while they write
     with stages.timed("write"):
         reports, leads = _merge_all(conn, plans, stages)
-    if drivers_plan is not None and index_before is not None:  # from the rows, not re-read
-        rows = pl.concat([drivers_plan.new, drivers_plan.changed], how="diagonal_relaxed")
-        stages.tell(f"driver index ({rows.height:,} new or changed drivers)")
+    if index is not None:
+        stages.tell("driver index")
         with stages.timed("index"):
-            index_imported(conn, rows, before=index_before, now=now)
+            finish_imported_index(conn, index, now=now)
     with stages.timed("write"):
         if any(rep.table == PAYMENTS for rep in reports):  # tie payments to leads (issue 14)
             stages.tell("settling payments")
@@ -254,6 +260,15 @@ def _load_all(
 
 
 Planned = tuple[UpsertPlan, TableReport, pl.DataFrame]
+
+
+def _start_index(conn: sa.Connection, plans: list[Planned]) -> ImportedIndex | None:
+    """The driver index patched with the import's new and changed drivers, in a thread."""
+    drivers_plan = next((p for p, _, _ in plans if p.spec.table == SourceTable.DRIVERS), None)
+    if drivers_plan is None:
+        return None
+    rows = pl.concat([drivers_plan.new, drivers_plan.changed], how="diagonal_relaxed")
+    return start_imported_index(conn, rows, before=store_marker(conn))
 
 
 def _plan_all(

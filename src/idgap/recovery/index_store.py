@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,8 @@ class _Cached:
 
 
 _memory: dict[str, _Cached] = {}
+_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="driver-index")
+_writes: list[Future[None]] = []  # Parquet cache files being written
 
 
 def _code_version() -> str:
@@ -109,25 +112,60 @@ def load_driver_index(conn: sa.Connection, *, now: dt.datetime) -> tuple[pl.Data
     return frame, info
 
 
-def index_imported(
-    conn: sa.Connection, rows: pl.DataFrame, *, before: Marker, now: dt.datetime
-) -> IndexInfo | None:
-    """After an import merged `rows` (its new and changed drivers: raw columns and
-    `idgap_row_hash`) into a store whose marker was `before`: patch the index with them.
+@dataclass
+class ImportedIndex:
+    """The index an import's driver rows make, normalised in a thread beside the import's
+    writes (pure Polars, which releases the GIL while SQLite writes): `None` when no cached
+    frame is known to hold the store as it was before the import."""
 
-    Only when a cached frame is known to hold the store as it was (or the store had no
-    drivers); otherwise None, and the next `load_driver_index` compares hashes."""
-    key = _key(conn)
+    job: Future[tuple[pl.DataFrame, str, int]] | None
+
+
+def start_imported_index(
+    conn: sa.Connection, rows: pl.DataFrame, *, before: Marker
+) -> ImportedIndex:
+    """Before an import merges `rows` (its new and changed drivers: raw columns and
+    `idgap_row_hash`) into a store whose marker is `before`: start patching the index with
+    them, when a cached frame is known to hold the store as it was (or it had no drivers);
+    otherwise the next `load_driver_index` compares hashes."""
     if before[0] == 0:
         base: pl.DataFrame | None = pl.DataFrame(schema=SCHEMA)
     else:
-        cached = _memory.get(key) or _read_parquet(conn)
+        cached = _memory.get(_key(conn)) or _read_parquet(conn)
         base = cached.frame if cached and cached.marker == before else None
     if base is None or rows.height == 0:
-        return None
+        return ImportedIndex(None)
+    return ImportedIndex(_background.submit(_patched_with, base, rows))
+
+
+def _patched_with(base: pl.DataFrame, rows: pl.DataFrame) -> tuple[pl.DataFrame, str, int]:
     fresh = _normalised(rows)
     frame = _patch(base, fresh, fresh["driver_id"])
-    return _settle(conn, frame, None, now=now, changed=fresh.height, removed=0)
+    return frame, index_version(frame), fresh.height
+
+
+def finish_imported_index(conn: sa.Connection, started: ImportedIndex, *,
+                          now: dt.datetime) -> IndexInfo | None:  # fmt: skip
+    """After the import's writes: record the new version and cache the frame (its Parquet
+    file written in the background: `wait_for_cache_files`)."""
+    if started.job is None:
+        return None
+    frame, version, changed = started.job.result()
+    return _settle(conn, frame, None, now=now, changed=changed, removed=0, version=version,
+                   background=True)  # fmt: skip
+
+
+def index_imported(
+    conn: sa.Connection, rows: pl.DataFrame, *, before: Marker, now: dt.datetime
+) -> IndexInfo | None:
+    """`start_imported_index` and `finish_imported_index` in one go (rows already merged)."""
+    return finish_imported_index(conn, start_imported_index(conn, rows, before=before), now=now)
+
+
+def wait_for_cache_files() -> None:
+    """Every Parquet cache file this process started writing is complete."""
+    while _writes:
+        _writes.pop().result()
 
 
 def build_from_store(conn: sa.Connection) -> pl.DataFrame:
@@ -184,16 +222,23 @@ def _settle(
     now: dt.datetime,
     changed: int,
     removed: int,
+    version: str | None = None,
+    background: bool = False,
 ) -> IndexInfo:
-    """Record the frame's version (if new) and cache the frame under the store's new marker."""
+    """Record the frame's version (if new) and cache the frame under the store's new marker
+    (`background`: its Parquet file written by a thread, see `wait_for_cache_files`)."""
     unchanged = base is not None and not (changed or removed)
-    version = base.version if unchanged and base is not None else index_version(frame)
+    if version is None:
+        version = base.version if unchanged and base is not None else index_version(frame)
     current, generation = _current(conn)
     if version != current:
         _record_version(conn, version, frame.height, changed + removed, now, generation)
     cached = _Cached(store_marker(conn), frame, version)
     _memory[_key(conn)] = cached
-    _write_parquet(conn, cached)
+    # one writer thread: cache files are written in the order their versions were made
+    _writes.append(_background.submit(_write_parquet, _cache_meta(conn), cached))
+    if not background:
+        wait_for_cache_files()
     return IndexInfo(version, frame.height, changed, removed)
 
 
@@ -260,10 +305,9 @@ def _read_parquet(conn: sa.Connection) -> _Cached | None:
         return None  # a damaged cache is only a slower start
 
 
-def _write_parquet(conn: sa.Connection, cached: _Cached) -> None:
+def _write_parquet(meta: Path | None, cached: _Cached) -> None:
     """Frame first (one file per version), then the small JSON that names it, each replaced
     atomically: a kill at any point leaves a JSON naming a complete file."""
-    meta = _cache_meta(conn)
     if meta is None:
         return
     stem = meta.name.removesuffix(".json")
@@ -284,6 +328,7 @@ def _write_parquet(conn: sa.Connection, cached: _Cached) -> None:
 
 def forget_cache(conn: sa.Connection | None = None) -> None:
     """Drop the in-process cache (tests: a new process); with `conn`, that store's files too."""
+    wait_for_cache_files()
     _memory.clear()
     meta = _cache_meta(conn) if conn is not None else None
     if meta is not None:
