@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from idgap.intake.dates import parse_date, parse_datetime
+from idgap.intake.dates import parse_date, parse_date_column, parse_datetime
 
 FORMATS = [
     "%Y-%m-%d",
@@ -53,3 +53,17 @@ def test_impossible_and_ambiguous_garbage_is_rejected():
         parse(["31-02-2026", "2026-13-01", "2026-01-12 25:00", "12/01/26", "", None, "2026-01-12x"])
         == [None] * 7
     )
+
+
+def test_the_column_parser_gives_the_expression_s_values():
+    values = pl.Series(
+        "d",
+        ["2026-01-12", " 2026-01-12 ", "2026-02-31", "12-01-2026", "5/1/2026", "2026/1/5",
+         "12.01.2026", "2026-01-12 09:30", "2026-01-12T09:30:00.5+00", None, "", "x",
+         "1899-12-31", "2200-01-01", "2026-01-12x", "26-01-12", "2026-1-12"] * 3,
+    )  # fmt: skip
+    expected = pl.select(parse_date(pl.lit(values))).to_series()
+    got = parse_date_column(values)
+    assert got.dtype == pl.Date and got.name == "d"
+    assert got.to_list() == expected.to_list()
+    assert got.null_count() < got.len()  # the list holds real dates too

@@ -74,3 +74,24 @@ def parse_date(e: pl.Expr) -> pl.Expr:
     s = _text(e)
     day = pl.coalesce([_date_only(s), _iso_timestamp(s).dt.date()])
     return pl.when(day.is_between(FIRST_DAY, LAST_DAY)).then(day)
+
+
+def parse_date_column(values: pl.Series) -> pl.Series:
+    """`parse_date` of a whole column, faster: the ISO dates (nearly every value of an export)
+    by one strptime, only the other values by every accepted form. The same values: the
+    shapes exclude each other, so an ISO-shaped value is only ever parsed as ISO."""
+    s = values.cast(pl.Utf8).str.strip_chars()
+    shape, fmt = DATE_SHAPES[0]
+    frame = pl.DataFrame({"s": s})
+    iso = pl.col("s").str.contains(shape).fill_null(False)
+    day = frame.select(
+        pl.when(iso).then(pl.col("s").str.strptime(pl.Date, fmt, strict=False)).alias("d"),
+        (~iso & pl.col("s").is_not_null()).alias("rest"),
+    )
+    day = day.with_columns(pl.when(pl.col("d").is_between(FIRST_DAY, LAST_DAY)).then("d"))
+    rest = day["rest"].arg_true()
+    out = day["d"]
+    if rest.len():
+        others = frame[rest].select(parse_date(pl.col("s"))).to_series()
+        out = out.scatter(rest, others)
+    return out.alias(values.name)

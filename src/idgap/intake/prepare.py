@@ -16,11 +16,12 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from idgap.intake.contract import LEADS, PAYMENTS, TableSpec
-from idgap.intake.dates import parse_date, parse_datetime
+from idgap.intake.dates import parse_date, parse_date_column, parse_datetime
 from idgap.store.tables import SOURCE_TABLES
 
 LINE = "_line"
 REASON = "_reason"
+PARSED = "_date:"  # + a source date column: its parsed value, computed once per import
 SHOWN_VALUE = 40  # characters of a bad value quoted in a reject reason
 # source date column -> the stored column that holds its parsed value
 PARSED_AS = {"lead_created_at": "lead_created_at", "date_file": "activity_date"}
@@ -57,6 +58,18 @@ def _col(df: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in df.columns else pl.lit(None, dtype=pl.Utf8)
 
 
+def _parsed_date(df: pl.DataFrame, c: str) -> pl.Expr:
+    """Source date column `c` parsed: its `with_parsed_dates` column when the frame has one."""
+    return pl.col(PARSED + c) if PARSED + c in df.columns else parse_date(pl.col(c))
+
+
+def with_parsed_dates(raw: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """The table's source date columns parsed once (checked and stored from the same values)."""
+    return raw.with_columns(
+        parse_date_column(raw[c]).alias(PARSED + c) for c in spec.dates if c in raw.columns
+    )
+
+
 def _whole_number(e: pl.Expr) -> pl.Expr:
     """'12' and '12.0' are 12; '12.5' and 'x' are null."""
     f = e.cast(pl.Float64, strict=False)
@@ -85,17 +98,17 @@ def _derive(df: pl.DataFrame, table: str) -> pl.DataFrame:
         return df.with_columns(lead_date=pl.col("lead_created_at").dt.date())
     if table == "summary_daily":
         return df.with_columns(
-            activity_date=parse_date(pl.col("date_file")),
+            activity_date=_parsed_date(df, "date_file"),
             count_orders_completed=_whole_number(pl.col("count_orders_completed")),
             sum_work_time_seconds=_whole_number(_col(df, "sum_work_time_seconds")).fill_null(0),
         )
     if table == "module_ct_scouting_daily":
-        return df.with_columns(registration_date=parse_date(pl.col("registration_date")))
+        return df.with_columns(registration_date=_parsed_date(df, "registration_date"))
     if table == PAYMENTS:
         flags = {c: _flag(pl.col(c)) for c in FLAGS[PAYMENTS]}
-        return df.with_columns(date=parse_date(pl.col("date")), **flags)
+        return df.with_columns(date=_parsed_date(df, "date"), **flags)
     if "hire_date" in df.columns:
-        return df.with_columns(hire_date=parse_date(pl.col("hire_date")))
+        return df.with_columns(hire_date=_parsed_date(df, "hire_date"))
     return df
 
 
@@ -132,7 +145,7 @@ def row_problems(raw: pl.DataFrame, spec: TableSpec) -> list[tuple[pl.Expr, pl.E
             out.append((pl.col(c).is_null(), pl.lit(f"missing {c}")))
     for c in spec.dates:
         if c in raw.columns:
-            bad = pl.col(c).is_not_null() & parse_date(pl.col(c)).is_null()
+            bad = pl.col(c).is_not_null() & _parsed_date(raw, c).is_null()
             out.append((bad, pl.format(f"unparsable date in {c}: {{}}", _quoted(c))))
     for c in WHOLE_NUMBERS.get(spec.table, ()):
         if c in raw.columns:
@@ -213,7 +226,8 @@ def prepare(raw: pl.DataFrame, spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFr
     """
     table = SOURCE_TABLES[spec.table]
     raw = with_lines(raw)
-    checked = raw.with_columns(first_problem(raw, spec).alias(REASON))
+    parsed = with_parsed_dates(raw, spec)
+    checked = parsed.with_columns(first_problem(parsed, spec).alias(REASON))
     bad = checked.filter(pl.col(REASON).is_not_null())
     good = _derive(checked.filter(pl.col(REASON).is_null()), spec.table)
     shown = ("driver_id", "date") if spec.table == "summary_daily" else None
