@@ -34,7 +34,8 @@ class Records:
 
 def scan(raw: bytes) -> Records:
     data = np.frombuffer(raw, dtype=np.uint8)
-    quotes = np.flatnonzero(data == QUOTE)
+    # most exports quote nothing: a memchr answers that without a pass of numpy over the bytes
+    quotes = np.flatnonzero(data == QUOTE) if b'"' in raw else np.empty(0, dtype=np.int64)
     newlines = np.flatnonzero(data == NEWLINE)
     separators = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
     starts = np.concatenate([[0], separators + 1]).astype(np.int64)
