@@ -357,3 +357,23 @@ def test_vectorised_similarity_equals_the_python_twin_on_random_names(left, righ
     got = similarity.name_similarity(pairs, "a", "b").to_list()
     want = [fuzzy_similarity(x, y) for x, y in zip(left[:n], right[:n], strict=True)]
     assert got == pytest.approx(want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(TOKENS), max_size=4), min_size=1, max_size=8),
+    st.lists(st.lists(st.sampled_from(TOKENS), max_size=4), min_size=1, max_size=8),
+)
+def test_names_sharing_a_token_always_share_a_signature_bit(left, right):
+    n = min(len(left), len(right))
+    frame = pl.DataFrame(
+        {"a": left[:n], "b": right[:n]}, schema={"a": pl.List(pl.Utf8), "b": pl.List(pl.Utf8)}
+    )
+    sig = frame.select(
+        a=similarity.token_signature(pl.col("a")), b=similarity.token_signature(pl.col("b"))
+    )
+    for x, y, sa, sb in zip(left[:n], right[:n], sig["a"], sig["b"], strict=True):
+        if set(x) & set(y):
+            assert sa & sb
+        if not x:
+            assert sa == 0

@@ -9,7 +9,7 @@ from idgap.matching.normalize import name_tokens
 from idgap.matching.plates import deletion_keys
 from idgap.matching.prepared import PreparedIndex
 from idgap.matching.settings import MatchSettings
-from idgap.matching.similarity import ct4_similarity_expr
+from idgap.matching.similarity import ct4_similarity_expr, token_signature
 
 PAIR_INDEX_COLUMNS = (
     "driver_id", "park_id", "phone_norm", "license_norm", "plate_norm", "name_norm",
@@ -55,14 +55,28 @@ def _plate_block(cands: pl.DataFrame, ix: PreparedIndex, cap: int) -> pl.DataFra
     side = ix.plate_keys.filter(pl.col("key").is_in(keys["key"].unique().implode()))
     small = side.group_by("key").agg(n=pl.len()).filter(pl.col("n") <= cap).select("key")
     pairs = keys.join(side.join(small, on="key"), on="key").select("ci", "di").unique()
-    # in a dense plate space every plate has strangers one edit away: a near (not look-alike
-    # only) plate is a candidate only when the names share a token
-    both = pairs.join(cands.select("ci", "plate_skel", "name_tokens"), on="ci").join(
-        ix.frame.select("di", skel_d="plate_skel", name_d="name_norm"), on="di"
+    lead = cands.select(
+        "ci", "plate_skel", "name_tokens", sig=token_signature(pl.col("name_tokens"))
     )
-    shares_token = pl.col("name_tokens").list.set_intersection(_tokens("name_d")).list.len() > 0
-    keep = (pl.col("plate_skel") == pl.col("skel_d")) | shares_token.fill_null(False)
-    return both.filter(keep).select("ci", "di")
+    both = pairs.join(lead, on="ci")
+    both = both.with_columns(
+        skel_d=ix.frame["plate_skel"].gather(both["di"]),
+        sig_d=ix.name_signatures.gather(both["di"]),
+    )
+    same = pl.col("plate_skel") == pl.col("skel_d")
+    return pl.concat(
+        [both.filter(same).select("ci", "di"), _sharing_a_token(both.filter(~same), ix)]
+    )
+
+
+def _sharing_a_token(pairs: pl.DataFrame, ix: PreparedIndex) -> pl.DataFrame:
+    """(ci, di) of the pairs whose names share a token. In a dense plate space every plate has
+    strangers one edit away: a near (not look-alike only) plate is a candidate only then.
+    The token signatures (`sig`, `sig_d`) rule out most pairs before the tokens are compared."""
+    maybe = pairs.filter((pl.col("sig") & pl.col("sig_d")) != 0)
+    name_d = name_tokens(ix.frame["name_norm"].gather(maybe["di"]))
+    shares = pl.col("name_tokens").list.set_intersection(name_d).list.len() > 0
+    return maybe.filter(shares.fill_null(False)).select("ci", "di")
 
 
 def _block(

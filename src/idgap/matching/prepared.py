@@ -15,6 +15,7 @@ import polars as pl
 from idgap.matching.name_keys import index_name_keys
 from idgap.matching.normalize import name_tokens
 from idgap.matching.plates import deletion_keys, skeleton
+from idgap.matching.similarity import token_signature
 
 SHARED = ("plate_norm", "phone_norm", "license_norm")
 NAME_KEY_CAP = 50  # a name key shared by more drivers (JUAN QUISPE) identifies nobody
@@ -44,6 +45,11 @@ class PreparedIndex:
         return deletion_keys(self.frame, "di", "plate_skel")
 
     @cached_property
+    def name_signatures(self) -> pl.Series:
+        """Per account (by `di`), the `token_signature` of its name tokens."""
+        return self.frame.select(token_signature(name_tokens(pl.col("name_norm")))).to_series()
+
+    @cached_property
     def token_counts(self) -> pl.DataFrame:
         """(token, n): how many accounts carry each name token (term frequencies)."""
         toks = self.frame.select(t=name_tokens(pl.col("name_norm")).list.unique()).explode("t")
@@ -70,5 +76,6 @@ def prepare_index(index: pl.DataFrame | PreparedIndex, *, name_keys: bool = True
     prepared = index if isinstance(index, PreparedIndex) else PreparedIndex(index)
     if name_keys:
         _ = prepared.name_keys, prepared.plate_keys, prepared.token_counts
+        _ = prepared.name_signatures
         _ = prepared.name_collisions
     return prepared

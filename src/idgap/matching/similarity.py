@@ -48,6 +48,16 @@ def canonical_tokens(tokens: pl.Expr) -> pl.Expr:
     return tokens.list.eval(pl.element().replace(NICKNAMES))
 
 
+def token_signature(tokens: pl.Expr) -> pl.Expr:
+    """A 64-bit set signature of a token list: one bit per token (by its hash), 0 for no
+    token. Two lists that share a token have signatures sharing a bit; most that share none
+    do not, so `a & b != 0` cheaply rules out most pairs before comparing the tokens."""
+    bit = (pl.element().hash(seed=13) % 64).replace_strict(
+        list(range(64)), [1 << i for i in range(64)], return_dtype=pl.UInt64
+    )
+    return tokens.list.eval(bit.bitwise_or()).list.first().fill_null(0)
+
+
 TYPO_MIN = 0.8  # normalised OSA similarity for two tokens to count as one with a typo
 INITIAL = 0.8  # a one-letter token (an initial, "FLOR AGUILAR G") and a token it starts
 
