@@ -12,7 +12,13 @@ from idgap.matching.activity import trips_band, window_trips
 from idgap.matching.comparisons import Comparison
 from idgap.matching.plates import skeleton_distance
 from idgap.matching.prepared import PreparedIndex
-from idgap.matching.similarity import canonical_tokens, name_contained, name_similarity
+from idgap.matching.similarity import (
+    canonical_tokens,
+    contained_of_sets,
+    same_tokens_of_sets,
+    similarity_of_sets,
+    token_sets,
+)
 
 # what the decision step keeps of a pair (everything else is dropped after the levels)
 KEPT = (
@@ -66,14 +72,11 @@ def pair_features(
         name_tokens_d=canonical_tokens(pl.col("name_tokens_d")),
     )
     la, lb = pl.col("name_tokens").list.len(), pl.col("name_tokens_d").list.len()
+    sets = token_sets(pairs, "name_tokens", "name_tokens_d")
     pairs = pairs.with_columns(
-        name_sim=name_similarity(pairs, "name_tokens", "name_tokens_d").cast(pl.Float32),
-        name_contained=name_contained("name_tokens", "name_tokens_d"),
-        name_exact=(
-            pl.col("name_tokens").list.unique().list.sort()
-            == pl.col("name_tokens_d").list.unique().list.sort()
-        )
-        & (la > 0),
+        name_sim=similarity_of_sets(sets).cast(pl.Float32),
+        name_contained=contained_of_sets(sets),
+        name_exact=same_tokens_of_sets(sets),
         name_known=(la > 0) & (lb > 0),
         name_shorter_d=lb < la,
         name_core=_core_agrees(pairs, typo_token_max, typo_edits),

@@ -98,18 +98,28 @@ def fuzzy_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     return (matched / len(short) + matched / len(long_)) / 2
 
 
-def name_similarity(pairs: pl.DataFrame, a: str, b: str) -> pl.Series:
-    """`similarity.fuzzy_similarity` for every row, vectorised: identical tokens by set
-    operations, the remaining token pairs through rapidfuzz's parallel pairwise OSA."""
-    ua, ub = pl.col(a).list.unique(), pl.col(b).list.unique()
-    f = pairs.select(ua=ua, ub=ub).with_row_index("i")
+def token_sets(pairs: pl.DataFrame, a: str, b: str) -> pl.DataFrame:
+    """Per row (`i`): both names' distinct tokens (`ua`, `ub`), how many (`short`, `long`,
+    `a_short`: the first name is the shorter) and how many they share (`inter`). Every name
+    comparison reads these; they are computed once."""
+    f = pairs.select(ua=pl.col(a).list.unique(), ub=pl.col(b).list.unique()).with_row_index("i")
     la, lb = pl.col("ua").list.len(), pl.col("ub").list.len()
-    f = f.with_columns(
+    return f.with_columns(
         short=pl.min_horizontal(la, lb).cast(pl.Float64),
         long=pl.max_horizontal(la, lb).cast(pl.Float64),
         inter=pl.col("ua").list.set_intersection("ub").list.len().cast(pl.Float64),
         a_short=la <= lb,
     )
+
+
+def name_similarity(pairs: pl.DataFrame, a: str, b: str) -> pl.Series:
+    """`similarity.fuzzy_similarity` for every row, vectorised: identical tokens by set
+    operations, the remaining token pairs through rapidfuzz's parallel pairwise OSA."""
+    return similarity_of_sets(token_sets(pairs, a, b))
+
+
+def similarity_of_sets(f: pl.DataFrame) -> pl.Series:
+    """`name_similarity` from the rows' `token_sets`."""
     bonus = _typo_bonus(f.filter((pl.col("short") > 0) & (pl.col("inter") < pl.col("short"))))
     matched = pl.col("inter") + pl.col("bonus").fill_null(0.0)
     sim = (matched / pl.col("short") + matched / pl.col("long")) / 2
@@ -148,9 +158,16 @@ def _typo_bonus(f: pl.DataFrame) -> pl.DataFrame:
     return served.group_by("i").agg(bonus=pl.col("sim").sum())
 
 
-def name_contained(a: str, b: str) -> pl.Expr:
+def contained_of_sets(f: pl.DataFrame) -> pl.Series:
     """All tokens of the shorter name (at least two) appear in the other: a missing second
-    surname or middle name, not a relative (who differs in a given name)."""
-    ua, ub = pl.col(a).list.unique(), pl.col(b).list.unique()
-    short = pl.min_horizontal(ua.list.len(), ub.list.len())
-    return (short >= 2) & (ua.list.set_intersection(ub).list.len() == short)
+    surname or middle name, not a relative (who differs in a given name). From the rows'
+    `token_sets`."""
+    short = pl.col("short")
+    return f.select((short >= 2) & (pl.col("inter") == short)).to_series()
+
+
+def same_tokens_of_sets(f: pl.DataFrame) -> pl.Series:
+    """Both names have the same distinct tokens (and have some), from the rows' `token_sets`."""
+    inter = pl.col("inter")
+    same = (inter == pl.col("short")) & (inter == pl.col("long")) & (pl.col("short") > 0)
+    return f.select(same).to_series()
