@@ -26,6 +26,8 @@ import sys
 
 STAGE_NAME = re.compile(r"^idgap_stage_(\d+)_[0-9a-f]+$")
 BUSY_MS = 30_000
+INGEST_TABLE, INGEST_MODE = "adbc.ingest.target_table", "adbc.ingest.mode"
+CREATE = "adbc.ingest.mode.create"
 
 
 def _alive(pid: int) -> bool:
@@ -71,22 +73,28 @@ def ingest(db: str, manifest: list[dict[str, str]], parent: int, drop: list[str]
 
 
 def ingest_stage_file(db: str, manifest: list[dict[str, str]]) -> None:
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    """ADBC's low-level API (autocommit): its DB-API module would import Polars and pandas
+    when present, a third of this process's start-up."""
+    import adbc_driver_manager as adbc
+    import adbc_driver_sqlite
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    conn = adbc_sqlite.connect(db, autocommit=True)
+    database = adbc_driver_sqlite.connect(db)
+    conn = adbc.AdbcConnection(database)
     try:
-        with conn.cursor() as cur:
-            for pragma in ("journal_mode=OFF", "synchronous=OFF"):
-                cur.execute(f"PRAGMA {pragma}")
-                cur.fetchall()
-            for item in manifest:
-                with pa.memory_map(item["ipc"]) as source:
-                    table = ipc.open_file(source).read_all()
-                cur.adbc_ingest(item["table"], table, mode="create")
+        for pragma in ("journal_mode=OFF", "synchronous=OFF"):
+            with adbc.AdbcStatement(conn) as stmt:
+                stmt.set_sql_query(f"PRAGMA {pragma}")
+                stmt.execute_update()
+        for item in manifest:
+            with pa.memory_map(item["ipc"]) as source, adbc.AdbcStatement(conn) as stmt:
+                stmt.set_options(**{INGEST_TABLE: item["table"], INGEST_MODE: CREATE})
+                stmt.bind_stream(ipc.open_file(source).read_all().to_reader())
+                stmt.execute_update()
     finally:
         conn.close()
+        database.close()
 
 
 def read(db: str, sql: str, params: list, out: str) -> None:  # type: ignore[type-arg]
