@@ -196,3 +196,19 @@ def test_settlement_runs_only_when_leads_or_payments_moved(engine, park_dir):
     n = claim_runs()
     read.ensure_current(engine, settings=SETTINGS, now=LATER + dt.timedelta(hours=2), by="t")
     assert claim_runs() == n
+
+
+def test_an_unchanged_reimport_does_not_settle_the_payments_again(engine, park_dir, monkeypatch):
+    from idgap.intake import service
+
+    import_path(engine, park_dir, now=NOW, settings=SETTINGS)
+    settled: list[int] = []
+    monkeypatch.setattr(service, "settle_payments", lambda *a, **k: settled.append(1) or ([], {}))
+    again = import_path(engine, park_dir, now=LATER, settings=SETTINGS)
+    assert all(t.loaded == t.updated == 0 for t in again.tables) and settled == []
+    pays = (park_dir / PAYMENTS).read_text().splitlines()
+    changed = park_dir.parent / "changed"
+    changed.mkdir(exist_ok=True)
+    (changed / PAYMENTS).write_text("\n".join([pays[0], pays[1].replace(",1,", ",0,", 1)]) + "\n")
+    import_path(engine, changed, now=LATER, settings=SETTINGS)  # a payments row moved: settles
+    assert settled == [1]

@@ -242,7 +242,7 @@ def _load_all(
         with stages.timed("index"):
             finish_imported_index(conn, index, now=now)
     with stages.timed("write"):
-        if any(rep.table == PAYMENTS for rep in reports):  # tie payments to leads (issue 14)
+        if _settles(reports):  # tie payments to leads (issue 14)
             stages.tell("settling payments")
             leads = _union(leads, settle_payments(conn, settings=settings, now=now)[0])
         for source in (s for s in ordered if s.spec.legacy):
@@ -339,6 +339,14 @@ def _plan_frames(
 ) -> tuple[tuple[pl.DataFrame, sa.Table], ...]:
     table = SOURCE_TABLES[plan.spec.table]
     return (plan.new, table), (plan.changed, table), (rejects, import_rejects)
+
+
+def _settles(reports: list[TableReport]) -> bool:
+    """A payments file came and something was written: an import that loaded and updated
+    nothing leaves the settlement as the last import made it (a reader settles anything
+    newer: claims.settle.ensure_settled)."""
+    wrote = any(rep.loaded or rep.updated for rep in reports)
+    return wrote and any(rep.table == PAYMENTS for rep in reports)
 
 
 def _union(a: list[str] | None, b: list[str] | None) -> list[str] | None:
