@@ -128,12 +128,14 @@ def start_imported_index(
     `idgap_row_hash`) into a store whose marker is `before`: start patching the index with
     them, when a cached frame is known to hold the store as it was (or it had no drivers);
     otherwise the next `load_driver_index` compares hashes."""
+    if rows.height == 0:  # nothing new: the cache stays valid as it is
+        return ImportedIndex(None)
     if before[0] == 0:
         base: pl.DataFrame | None = pl.DataFrame(schema=SCHEMA)
     else:
         cached = _memory.get(_key(conn)) or _read_parquet(conn)
         base = cached.frame if cached and cached.marker == before else None
-    if base is None or rows.height == 0:
+    if base is None:
         return ImportedIndex(None)
     return ImportedIndex(_background.submit(_patched_with, base, rows))
 
