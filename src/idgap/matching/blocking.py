@@ -20,7 +20,7 @@ TF_COLUMNS = ("n_plate_norm", "n_phone_norm", "n_license_norm")  # prepared.SHAR
 
 
 def _found_by_identifier(
-    cands: pl.DataFrame, index: pl.DataFrame, blocks: list[pl.DataFrame], target: str
+    cands: pl.DataFrame, ix: PreparedIndex, blocks: list[pl.DataFrame], target: str
 ) -> pl.Series:
     """Candidates an identifier block found in the target park with a compatible name: no
     name search for them.
@@ -29,11 +29,10 @@ def _found_by_identifier(
     park's account must not stop the search for the lead's own target-park account by name.
     """
     pairs = pl.concat(blocks).unique()
-    names = (
-        pairs.join(cands.select("ci", "name_tokens"), on="ci")
-        .join(index.select("di", "name_norm", "park_id"), on="di")
-        .filter(pl.col("park_id") == target)
-        .with_columns(d_tokens=_tokens("name_norm"))
+    pairs = pairs.filter(ix.accounts(pairs["di"], "park_id").to_series() == target)
+    names = pairs.join(cands.select("ci", "name_tokens"), on="ci")
+    names = names.with_columns(
+        d_tokens=name_tokens(ix.accounts(names["di"], "name_norm").to_series())
     )
     compatible = names.filter(ct4_similarity_expr("name_tokens", "d_tokens") >= 0.5)
     return compatible["ci"].unique()
@@ -43,7 +42,7 @@ def _name_block(cands: pl.DataFrame, ix: PreparedIndex, found: pl.Series) -> pl.
     todo = cands.filter(
         ~pl.col("ci").is_in(found.implode()) & (pl.col("name_tokens").list.len() >= 2)
     )
-    return name_block(todo, ix.frame, ix.name_keys)
+    return name_block(todo, ix)
 
 
 def _plate_block(cands: pl.DataFrame, ix: PreparedIndex, cap: int) -> pl.DataFrame:
@@ -110,10 +109,13 @@ def candidate_pairs(
     ]
     if by_name:
         blocks.append(_block(cands, index, "name_key", "name_key", cap))
-        found = _found_by_identifier(cands, index, blocks[:3], settings.target_park_id)
+        found = _found_by_identifier(cands, ix, blocks[:3], settings.target_park_id)
         blocks.append(_name_block(cands, ix, found))
         blocks.append(_sibling_block(pl.concat(blocks).unique(), ix, cap))
-    return pair_frame(pl.concat(blocks).unique(), cands, ix, settings)
+    # in a fixed order: a candidate's probabilities are sums over its pairs, and a sum in
+    # another order may differ in its last bit (slices, reruns)
+    pairs = pl.concat(blocks).unique().sort("ci", "di")
+    return pair_frame(pairs, cands, ix, settings)
 
 
 def _sibling_block(pairs: pl.DataFrame, ix: PreparedIndex, cap: int) -> pl.DataFrame:
@@ -138,13 +140,13 @@ def pair_frame(
     pairs: pl.DataFrame, cands: pl.DataFrame, ix: PreparedIndex, settings: MatchSettings
 ) -> pl.DataFrame:
     """(ci, di) pairs with both sides' columns and the exact-equality flags the rulesets read."""
-    drv = ix.frame.select(
-        "di", *[pl.col(c).alias(f"{c}_d") for c in PAIR_INDEX_COLUMNS], *TF_COLUMNS
-    )
     extra = [c for c in ("flag_band",) if c in cands.columns]
     cand_cols = cands.select("ci", *CANDIDATE_PAIR_COLUMNS, *extra)
-    joined = pairs.join(cand_cols, on="ci").join(drv, on="di")
-    return joined.with_columns(
+    joined = pairs.join(cand_cols, on="ci", maintain_order="left")
+    drv = ix.accounts(
+        joined["di"], *[pl.col(c).alias(f"{c}_d") for c in PAIR_INDEX_COLUMNS], *TF_COLUMNS
+    )
+    return pl.concat([joined, drv], how="horizontal").with_columns(
         name_tokens_d=_tokens("name_norm_d"),
         phone_eq=(pl.col("phone_norm") == pl.col("phone_norm_d")).fill_null(False),
         license_eq=(pl.col("license_norm") == pl.col("license_norm_d")).fill_null(False),

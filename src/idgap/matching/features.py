@@ -39,7 +39,10 @@ def name_frequencies(cands: pl.DataFrame, ix: PreparedIndex, population: int) ->
     per = freq.group_by("ci").agg(
         log_tf_all=pl.col("lf").sum(), log_tf_drop=pl.col("lf").sum() - pl.col("lf").min()
     )
-    same = cands.select("ci", "name_key").join(ix.name_key_counts, on="name_key", how="left")
+    # the index's counts of these names only: a join would hash all of the index's names
+    keys = cands.select("ci", "name_key")
+    named = ix.name_key_counts.filter(pl.col("name_key").is_in(keys["name_key"].implode()))
+    same = keys.join(named, on="name_key", how="left")
     counts = ix.token_counts
     words = cands.select(
         "ci", g=canonical_tokens(pl.concat_list("given_token")).list.first(), s="surname_token"

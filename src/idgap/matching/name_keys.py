@@ -13,8 +13,12 @@ who changes plates usually keeps the model, and it is what a reviewer would look
 from __future__ import annotations
 
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:  # prepared.py builds its name keys with this module
+    from idgap.matching.prepared import PreparedIndex
 
 MAX_TOKENS = 5
 PAIRS = list(combinations(range(MAX_TOKENS), 2))
@@ -87,7 +91,7 @@ def index_name_keys(index: pl.DataFrame, tokens: pl.Expr, cap: int) -> pl.DataFr
     return pl.concat([rare, monthly, by_model.join(msizes, on="key")])
 
 
-def name_block(cands: pl.DataFrame, index: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+def name_block(cands: pl.DataFrame, ix: PreparedIndex) -> pl.DataFrame:
     """(ci, di) for candidates by name: accounts hired around the lead date first (a lead
     converts within weeks), then most shared keys, then the same car model, then nearest hire
     date."""
@@ -101,12 +105,14 @@ def name_block(cands: pl.DataFrame, index: pl.DataFrame, keys: pl.DataFrame) -> 
     by_model = bucketed.join(model, on="ci").select(
         "ci", key=_with_model(pl.col("key"), pl.col("m"))
     )
-    hits = pl.concat([ck, bucketed, by_model]).join(keys, on="key")
+    hits = pl.concat([ck, bucketed, by_model]).join(ix.name_keys, on="key")
     shared = hits.group_by("ci", "di").agg(shared=pl.len())
-    drv = index.select("di", "hire_date", dm=model_key(pl.col("model_norm")))
+    shared = shared.with_columns(
+        hire_date=ix.accounts(shared["di"], "hire_date").to_series(),
+        dm=ix.model_keys.gather(shared["di"]),
+    )
     ranked = (
         shared.join(cands.select("ci", "lead_date", m=model_key(pl.col("model_norm"))), on="ci")
-        .join(drv, on="di")
         .with_columns(
             gap=(pl.col("hire_date") - pl.col("lead_date")).dt.total_days().abs().fill_null(9999),
             same_model=(pl.col("m") == pl.col("dm")).fill_null(False),

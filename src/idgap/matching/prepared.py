@@ -12,7 +12,7 @@ from functools import cached_property
 
 import polars as pl
 
-from idgap.matching.name_keys import index_name_keys
+from idgap.matching.name_keys import index_name_keys, model_key
 from idgap.matching.normalize import name_tokens
 from idgap.matching.plates import deletion_keys, skeleton
 from idgap.matching.similarity import token_signature
@@ -34,6 +34,16 @@ class PreparedIndex:
     @property
     def height(self) -> int:
         return self.frame.height
+
+    def accounts(self, di: pl.Series, *columns: str | pl.Expr) -> pl.DataFrame:
+        """`columns` of the accounts `di`, row for row (a gather by row number: no join, no
+        hash table over the whole index for each slice of leads)."""
+        return self.frame.select(columns).select(pl.all().gather(di))
+
+    @cached_property
+    def model_keys(self) -> pl.Series:
+        """Per account (by `di`), the last token of its car model (`name_keys.model_key`)."""
+        return self.frame.select(model_key(pl.col("model_norm"))).to_series()
 
     @cached_property
     def name_keys(self) -> pl.DataFrame:
@@ -76,6 +86,6 @@ def prepare_index(index: pl.DataFrame | PreparedIndex, *, name_keys: bool = True
     prepared = index if isinstance(index, PreparedIndex) else PreparedIndex(index)
     if name_keys:
         _ = prepared.name_keys, prepared.plate_keys, prepared.token_counts
-        _ = prepared.name_signatures
+        _ = prepared.name_signatures, prepared.model_keys
         _ = prepared.name_collisions
     return prepared
