@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -173,3 +176,16 @@ def test_sqlite_stages_live_in_a_file_of_their_own_gone_after_the_transaction(en
         attached = [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
     assert not any(name.startswith(bulk.STAGE_PREFIX) for name in attached)
     assert _stage_tables(engine) == [] and _read(engine).height == 3000
+
+
+def test_stage_folders_of_a_killed_process_are_removed_at_the_next_stage(engine, path):
+    if engine.dialect.name != "sqlite" or path != "arrow":
+        pytest.skip("stage files are the ADBC path of an SQLite file")
+    scratch = Path(bulk._scratch(10**6) or tempfile.gettempdir())
+    orphan = scratch / f"{bulk.STAGE_DIR}999999999-test"
+    orphan.mkdir(exist_ok=True)
+    (orphan / "stage.db").write_bytes(b"x" * 1000)
+    with engine.begin() as conn:
+        bulk.insert_frame(conn, drivers, _drivers(10))
+    assert not orphan.exists()
+    assert not list(scratch.glob(f"{bulk.STAGE_DIR}{os.getpid()}-*"))  # ours went at once

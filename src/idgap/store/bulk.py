@@ -33,12 +33,14 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -50,6 +52,7 @@ CHUNK = 50_000
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"  # SQLAlchemy's SQLite DATETIME storage format
 STAGE_PREFIX = "idgap_stage_"
 ADBC_FROM_ROWS = 20_000  # below this, a child process costs more than it saves
+STAGE_DIR = "idgap-stage-"  # + pid + random: a stage file's private folder
 STAGE_FILES_PER_CONNECTION = 6  # attached until the transaction ends; SQLite allows 10
 _SHARED_MEMORY = "/dev/shm"  # noqa: S108 - only a parent for TemporaryDirectory
 _ATTACHED = "idgap_stage_files"  # pool connection info: stage schemas to detach at check-in
@@ -328,7 +331,10 @@ class Staged:
         schema = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
         made = {name: f"t{i}" for i, name in enumerate(pending)}
         size = sum(int(df.estimated_size()) for df in pending.values())
-        with tempfile.TemporaryDirectory(prefix="idgap-stage-", dir=_scratch(size)) as tmp:
+        scratch = _scratch(size)
+        _remove_orphan_stage_files(scratch)
+        prefix = f"{STAGE_DIR}{os.getpid()}-"
+        with tempfile.TemporaryDirectory(prefix=prefix, dir=scratch) as tmp:
             tables = []
             for name, df in pending.items():
                 ipc = os.path.join(tmp, f"{made[name]}.arrow")
@@ -377,6 +383,16 @@ def _scratch(size: int) -> str | None:
     except OSError:
         return None
     return _SHARED_MEMORY if room.f_bavail * room.f_frsize > 3 * size else None
+
+
+def _remove_orphan_stage_files(scratch: str | None) -> None:
+    """Stage folders of killed processes (a kill -9 between writing the stage and attaching
+    it): removed, so shared memory does not fill up with them."""
+    root = Path(scratch or tempfile.gettempdir())
+    for folder in root.glob(f"{STAGE_DIR}*"):
+        pid = folder.name.removeprefix(STAGE_DIR).split("-", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _listen_for_checkin(engine: sa.Engine) -> None:
