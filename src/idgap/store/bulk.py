@@ -444,7 +444,8 @@ def _run_worker(db: str, manifest: str) -> None:
         check=False,
     )
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        # the driver's error ends with the query it ran: keep the lines before it too
+        last = " | ".join(done.stderr.strip().splitlines()[-3:]) or "no output"
         raise RuntimeError(f"bulk ADBC worker on {db} failed: {last}")
 
 
