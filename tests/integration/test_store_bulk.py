@@ -76,6 +76,27 @@ def test_read_frame_binds_parameters_and_sees_uncommitted_writes(engine):
     assert got["driver_id"].to_list() == ["D000001", "D000004"]
 
 
+def test_timestamps_read_in_bulk_are_what_sqlalchemy_reads(engine):
+    whole = NOW.replace(microsecond=0) + dt.timedelta(hours=3)  # no fraction in its text
+    df = _drivers(3).with_columns(
+        idgap_changed_at=pl.Series([NOW, whole, NOW + dt.timedelta(microseconds=7)])
+        .dt.cast_time_unit("us")
+        .dt.convert_time_zone("UTC")
+    )
+    stmt = sa.select(drivers.c.idgap_changed_at, drivers.c.idgap_loaded_at).order_by(
+        drivers.c.driver_id
+    )
+    with engine.begin() as conn:
+        bulk.insert_frame(conn, drivers, df)
+        if conn.dialect.name == "postgresql":  # COPY writes the session's offset: not UTC
+            conn.execute(sa.text("SET LOCAL TimeZone = 'America/Lima'"))
+        ts = pl.Datetime("us", "UTC")
+        got = bulk.read_frame(conn, stmt, {"changed": ts, "loaded": ts})
+        expected = [r.idgap_changed_at for r in conn.execute(stmt)]
+    assert got["changed"].to_list() == expected == df["idgap_changed_at"].to_list()
+    assert got["loaded"].to_list() == [NOW] * 3
+
+
 def test_an_empty_result_has_the_schema(engine):
     with engine.connect() as conn:
         got = bulk.read_frame(conn, sa.select(drivers.c.driver_id, drivers.c.full_name,

@@ -67,10 +67,12 @@ def read_frame(
 ) -> pl.DataFrame:
     """Run a SELECT and return its rows as a frame with `schema` (names in select order).
 
-    Supported column types: text, integers, floats, booleans and dates (parameters: plain
-    values). Reads see the caller's own uncommitted writes on both backends. `large` (expect
-    ~10^5 rows or more): on an SQLite file with no open write transaction, read as Arrow by
-    ADBC in a child process (`store.adbc_worker`), 3-4x faster than the cursor at 10^6 rows.
+    Supported column types: text, integers, floats, booleans, dates and timestamps
+    (`pl.Datetime("us", "UTC")`: SQLite's naive text is UTC, PostgreSQL's carries its offset;
+    parameters: plain values). Reads see the caller's own uncommitted writes on both
+    backends. `large` (expect ~10^5 rows or more): on an SQLite file with no open write
+    transaction, read as Arrow by ADBC in a child process (`store.adbc_worker`), 3-4x faster
+    than the cursor at 10^6 rows.
     """
     names = list(schema)
     if conn.dialect.name == "postgresql":
@@ -94,9 +96,23 @@ def conform(df: pl.DataFrame, schema: Mapping[str, Any]) -> pl.DataFrame:
             exprs.append(col.cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d"))
         elif want == pl.Boolean and have in (pl.Utf8, pl.Null):
             exprs.append(col.cast(pl.Utf8).is_in(["t", "true", "1"]).and_(col.is_not_null()))
+        elif isinstance(want, pl.Datetime) and have in (pl.Utf8, pl.Null):
+            exprs.append(_timestamp(col.cast(pl.Utf8), want).alias(name))
         else:
             exprs.append(col.cast(want))
     return df.select(exprs)
+
+
+def _timestamp(text: pl.Expr, want: pl.Datetime) -> pl.Expr:
+    """Timestamp text as either backend writes it: PostgreSQL's COPY with the session's UTC
+    offset ('2026-11-25 12:00:00.5+00'), SQLite's naive UTC ('2026-11-25 12:00:00.500000')."""
+    text = text.str.replace("T", " ", literal=True)
+    zoned = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%#z", time_zone="UTC", strict=False)
+    naive = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False).dt.replace_time_zone("UTC")
+    stamp = pl.coalesce(zoned, naive).dt.cast_time_unit(want.time_unit or "us")
+    if want.time_zone is None:
+        return stamp.dt.replace_time_zone(None)
+    return stamp.dt.convert_time_zone(want.time_zone)
 
 
 def _compiled(conn: sa.Connection, stmt: sa.Select) -> sa.sql.compiler.SQLCompiler:
