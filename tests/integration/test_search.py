@@ -15,7 +15,7 @@ from idgap.identity.search import SearchTerms
 from idgap.identity.search_changes import write_watermark
 from idgap.identity.search_index import sync_search_keys
 from idgap.recovery.job import run_recovery
-from idgap.store.tables import drivers, identity_links, persons, search_keys
+from idgap.store.tables import drivers, identity_links, persons, search_keys, search_sources
 from tests.integration.recovery_support import (
     LEADS,
     NOW,
@@ -197,3 +197,24 @@ def test_a_full_sync_catches_back_dated_changes(searched):
         )
         assert sync_search_keys(conn, None) == 0  # stamped before the watermark: not seen
         assert sync_search_keys(conn, None, full=True) == 2
+
+
+def test_keys_written_as_a_difference_are_those_of_a_rebuild(searched):
+    """Only added and removed key rows are written: the result must be the full key set."""
+    sk = search_keys
+    rows = sa.select(sk.c.entity, sk.c.entity_id, sk.c.kind, sk.c.key)
+    with searched.begin() as conn:
+        conn.execute(
+            drivers.update().where(drivers.c.driver_id == "d2").values(phone="51900011122")
+        )
+        person = conn.execute(
+            sa.select(identity_links.c.person_key).where(
+                identity_links.c.source_table == LEADS, identity_links.c.source_pk == "L2"
+            )
+        ).scalar_one()
+        sync_search_keys(conn, ["L2"], person_keys=[person])
+        kept = set(conn.execute(rows).all())
+        conn.execute(sk.delete())
+        conn.execute(search_sources.delete())
+        sync_search_keys(conn, None, full=True)
+        assert set(conn.execute(rows).all()) == kept

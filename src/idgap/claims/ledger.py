@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from idgap.claims.model import FLAG_COLUMNS, PaymentOutcome
 from idgap.claims.model import ClaimStatus as C
 from idgap.config import Settings
 from idgap.gaps.inputs import keyed
-from idgap.store.bulk import insert_frame, now_column
+from idgap.store.bulk import Staged, now_column, stage_frames
 from idgap.store.keys import in_keys
 from idgap.store.tables import cabinet_payments, claims, lead_status, payment_matches
 
@@ -184,9 +185,34 @@ def refresh_claims(
     now: dt.datetime | None = None,
 ) -> int:
     """Recompute the claims rows of `lead_ids` (None = every lead); -> rows written."""
+    changes = claim_changes(conn, lead_ids, today=today, settings=settings)
+    stamp = now or dt.datetime.now(dt.UTC)
+    with stage_frames(conn, changes.frames(stamp)) as staged:
+        write_claims(staged, changes)
+    return changes.written
+
+
+@dataclass(frozen=True)
+class ClaimChanges:
+    """The leads whose claims rows moved and their fresh rows (a lead is rewritten whole).
+    Computed by reads only, so the follow-ups stage it with the search keys."""
+
+    stale: list[str]  # lead ids whose stored rows go
+    rewrite: pl.DataFrame  # CLAIM_COLUMNS rows of those leads
+    written: int  # rows changed or gone (what `refresh_claims` reports)
+
+    def frames(self, now: dt.datetime) -> dict[str, tuple[pl.DataFrame, sa.Table]]:
+        """The frame to stage (`store.bulk.stage_frames`) for `write_claims`."""
+        return {"claims": (self.rewrite.with_columns(now_column("updated_at", now)), claims)}
+
+
+def claim_changes(
+    conn: sa.Connection, lead_ids: Sequence[str] | None, *, today: dt.date, settings: Settings
+) -> ClaimChanges:
+    """Compare the claims of `lead_ids` (None = every lead) with the stored ones (reads)."""
     ids = None if lead_ids is None else list(dict.fromkeys(lead_ids))
     if ids is not None and not ids:
-        return 0
+        return ClaimChanges([], pl.DataFrame(schema=CLAIM_SCHEMA), 0)
     scan_all = ids is None or len(ids) > WHOLE_TABLE_ABOVE
     fresh = compute_claims(conn, None if scan_all else ids, today=today, settings=settings)
     old = _stored(conn, None if scan_all else ids)
@@ -197,13 +223,16 @@ def refresh_claims(
     key = ["lead_id", "milestone"]
     changed = fresh.join(old, on=list(CLAIM_COLUMNS), how="anti", nulls_equal=True)
     gone = old.join(fresh, on=key, how="anti")
-    # a lead whose rows moved is rewritten whole: one DELETE ... IN per chunk of leads
     stale = pl.concat([changed.select("lead_id"), gone.select("lead_id")]).unique()
-    _delete(conn, stale["lead_id"].to_list())
-    stamp = now or dt.datetime.now(dt.UTC)
     rewrite = fresh.join(stale, on="lead_id", how="semi")
-    insert_frame(conn, claims, rewrite.with_columns(now_column("updated_at", stamp)))
-    return changed.height + gone.height
+    return ClaimChanges(stale["lead_id"].to_list(), rewrite, changed.height + gone.height)
+
+
+def write_claims(staged: Staged, changes: ClaimChanges) -> None:
+    """A lead whose rows moved is rewritten whole: one DELETE for the stale leads, then the
+    frame staged with `changes.frames()`."""
+    _delete(staged.conn, changes.stale)
+    staged.insert(claims, "claims")
 
 
 def _delete(conn: sa.Connection, leads: list[str]) -> None:

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 import polars as pl
 import sqlalchemy as sa
 
-from idgap.claims.ledger import refresh_claims
+from idgap.claims.ledger import claim_changes, refresh_claims, write_claims
 from idgap.config import Settings
 from idgap.gaps import inputs
 from idgap.gaps.rules import gap_reason, milestones, origin_detail, risk_level, risk_level_sql
-from idgap.identity.search_index import sync_search_keys
-from idgap.store.bulk import insert_frame, now_column
+from idgap.identity.search_index import search_key_changes, sync_search_keys, write_search_keys
+from idgap.store.bulk import insert_frame, now_column, stage_frames
 from idgap.store.keys import in_keys
 from idgap.store.tables import lead_status
 
@@ -131,9 +131,19 @@ def refresh_followups(
     now: dt.datetime,
 ) -> None:
     """What moves with the gap status: the leads' (and their persons') search keys and the
-    claims ledger (issue 14), in the caller's transaction (None = every lead)."""
-    sync_search_keys(conn, lead_ids)
-    refresh_claims(conn, lead_ids, today=today, settings=settings, now=now)
+    claims ledger (issue 14), in the caller's transaction (None = every lead).
+
+    Named leads: both are computed first (reads), then staged together (one bulk stage) and
+    written set-based; of the key rows only the difference is written."""
+    if lead_ids is None:
+        sync_search_keys(conn, None)
+        refresh_claims(conn, None, today=today, settings=settings, now=now)
+        return
+    keys = search_key_changes(conn, lead_ids, ())
+    owed = claim_changes(conn, lead_ids, today=today, settings=settings)
+    with stage_frames(conn, {**keys.frames(), **owed.frames(now)}) as staged:
+        write_search_keys(staged, keys)
+        write_claims(staged, owed)
 
 
 def _diff(fresh: pl.DataFrame, old: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
