@@ -123,8 +123,8 @@ def _sibling_block(pairs: pl.DataFrame, ix: PreparedIndex, cap: int) -> pl.DataF
     account of the same person is a candidate even when its own plate or name block missed it
     (a new plate, a crowded plate key)."""
     parts = []
-    for col, n in (("phone_norm", "n_phone_norm"), ("license_norm", "n_license_norm")):
-        shared = ix.frame.filter(pl.col(n).is_between(2, cap)).select("di", k=pl.col(col))
+    for col in ("phone_norm", "license_norm"):
+        shared = ix.shared_identifiers(col).filter(pl.col("n") <= cap).select("di", "k")
         found = pairs.join(shared, on="di").select("ci", "k")
         parts.append(found.join(shared, on="k").select("ci", "di"))
     return pl.concat(parts)

@@ -30,6 +30,7 @@ class PreparedIndex:
             # accounts sharing each identifier (term frequencies of plates, phones, licences)
             **{f"n_{c}": pl.len().over(c).cast(pl.Float32) for c in SHARED},
         )
+        self._shared: dict[str, pl.DataFrame] = {}
 
     @property
     def height(self) -> int:
@@ -39,6 +40,14 @@ class PreparedIndex:
         """`columns` of the accounts `di`, row for row (a gather by row number: no join, no
         hash table over the whole index for each slice of leads)."""
         return self.frame.select(columns).select(pl.all().gather(di))
+
+    def shared_identifiers(self, column: str) -> pl.DataFrame:
+        """(di, k, n) of the accounts whose `column` (a SHARED identifier) another account
+        holds too: n accounts hold k. Built once per column (the sibling block's side)."""
+        if column not in self._shared:
+            held = self.frame.filter(pl.col(f"n_{column}") >= 2).drop_nulls(column)
+            self._shared[column] = held.select("di", k=column, n=f"n_{column}")
+        return self._shared[column]
 
     @cached_property
     def model_keys(self) -> pl.Series:
@@ -86,6 +95,7 @@ def prepare_index(index: pl.DataFrame | PreparedIndex, *, name_keys: bool = True
     prepared = index if isinstance(index, PreparedIndex) else PreparedIndex(index)
     if name_keys:
         _ = prepared.name_keys, prepared.plate_keys, prepared.token_counts
-        _ = prepared.name_signatures, prepared.model_keys
+        _ = prepared.name_signatures, prepared.model_keys, prepared.name_key_counts
+        _ = [prepared.shared_identifiers(c) for c in ("phone_norm", "license_norm")]
         _ = prepared.name_collisions
     return prepared

@@ -136,7 +136,7 @@ def _typo_bonus(f: pl.DataFrame) -> pl.DataFrame:
     l_col = pl.when("a_short").then("ub").otherwise("ua")
     left = f.select("i", s=s_col.list.set_difference(l_col)).explode("s")
     right = f.select("i", t=l_col.list.set_difference(s_col)).explode("t")
-    rows = left.join(right, on="i").drop_nulls(["s", "t"])
+    rows = left.join(right, on="i").drop_nulls(["s", "t"]).filter(_may_be_typo())
     if rows.height == 0:
         return empty
     sims = cpdist(
@@ -156,6 +156,17 @@ def _typo_bonus(f: pl.DataFrame) -> pl.DataFrame:
         ["i", "t", "sim", "s"], descending=[False, False, True, False]
     ).unique(["i", "t"], keep="first")
     return served.group_by("i").agg(bonus=pl.col("sim").sum())
+
+
+def _may_be_typo() -> pl.Expr:
+    """Token pairs that can reach TYPO_MIN: an initial, or lengths close enough. OSA takes at
+    least the length difference in edits, so a pair with 1 - difference / longer < TYPO_MIN
+    is ruled out without comparing it (about half of them; the margin keeps every pair on
+    the edge)."""
+    ls, lt = pl.col("s").str.len_chars(), pl.col("t").str.len_chars()
+    longer = pl.max_horizontal(ls, lt).cast(pl.Float64)
+    diff = (ls.cast(pl.Int64) - lt.cast(pl.Int64)).abs()
+    return (diff <= (1 - TYPO_MIN) * longer + 1e-9) | (ls == 1) | (lt == 1)
 
 
 def contained_of_sets(f: pl.DataFrame) -> pl.Series:
