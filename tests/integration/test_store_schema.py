@@ -65,3 +65,14 @@ def test_statistics_are_refreshed_after_bulk_writes_on_postgresql(engine):
         else:  # SQLite plans without statistics: nothing is written
             assert "sqlite_stat1" not in sa.inspect(conn).get_table_names()
     assert [k for k in range(1, 20) if statistics_due(k)] == [1, 2, 4, 8, 16]
+
+
+def test_large_json_values_are_compressed_with_lz4_on_postgresql(engine):
+    if engine.dialect.name != "postgresql":
+        return  # SQLite stores text as it is
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TEMP TABLE big (v jsonb) ON COMMIT DROP"))
+        conn.execute(sa.text("INSERT INTO big VALUES (CAST(:v AS jsonb))"),
+                     {"v": '{"candidates": "' + "ab" * 20_000 + '"}'})  # fmt: skip
+        method = conn.execute(sa.text("SELECT pg_column_compression(v) FROM big")).scalar_one()
+    assert method == "lz4"
