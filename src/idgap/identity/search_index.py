@@ -147,8 +147,7 @@ def _records(conn: sa.Connection, lead_ids: Sequence[str] | None, person_keys: l
     drv = _driver_fields(conn, person_keys)
     own = _person_fields(conn, person_keys)
     person_leads = _links(conn, LEADS, "person_key", person_keys)
-    their_leads = person_leads["source_pk"].to_list()
-    all_leads = leads if lead_ids is None else _lead_fields(conn, their_leads)
+    all_leads = leads if lead_ids is None else _with_leads(conn, leads, person_leads["source_pk"])
     cols = ["entity", "entity_id", *FIELDS]
     as_lead = pl.concat([
         leads.select(entity=pl.lit(LEAD), entity_id="lead_id", **{f: f for f in FIELDS}),
@@ -166,6 +165,14 @@ def _records(conn: sa.Connection, lead_ids: Sequence[str] | None, person_keys: l
         own.select(entity=pl.lit(PERSON), entity_id="person_key"),
     ])  # fmt: skip
     return pl.concat([as_lead.select(cols), as_person.select(cols)]), targets
+
+
+def _with_leads(conn: sa.Connection, leads: pl.DataFrame, wanted: pl.Series) -> pl.DataFrame:
+    """`leads` plus the fields of the `wanted` leads it lacks (a run's persons' leads are
+    mostly the run's own leads: read once, not twice)."""
+    wanted = wanted.unique()
+    missing = wanted.filter(~wanted.is_in(leads["lead_id"].implode()))
+    return pl.concat([leads, _lead_fields(conn, missing.to_list())])
 
 
 def _digest(text: str) -> str:
