@@ -342,7 +342,7 @@ def test_deciding_in_slices_gives_the_same_decisions(monkeypatch):
 
 
 TOKENS = ["JUAN", "JAUN", "JUANA", "PEREZ", "PERES", "QUISPE", "QUIPSE", "ROJAS", "ROJA", "ANA"]
-TOKENS += ["J", "CRISTIAN", "CHRISTIAN", "CHRISTIANA"]  # initials, lengths near and far
+TOKENS += ["CRISTIAN", "CHRISTIAN", "CHRISTIANA"]  # lengths near and far
 
 
 @settings(max_examples=200, deadline=None)
