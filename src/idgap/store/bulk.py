@@ -543,16 +543,27 @@ def refresh_statistics(conn: sa.Connection, tables: Sequence[sa.Table]) -> None:
     planner still believes it is tiny and picks plans that slow every later query: measured on
     20,000 decisions written in batches of 500, 15.6 s with stale statistics, 7.1 s with a few
     ANALYZE calls (per batch flat at 0.15 s instead of growing to 0.7 s).
+    JSON columns are left out: no query filters or joins on them, and sampling them detoasts
+    every sampled row's ~3 KB value (a 100,000-decision store: 5.4 s -> 2.7 s per ANALYZE).
     """
     if conn.dialect.name != "postgresql" or not tables:
         return
     from psycopg import sql
 
-    names = sql.SQL(", ").join(
-        sql.Identifier(t.schema, t.name) if t.schema else sql.Identifier(t.name) for t in tables
-    )
+    targets = sql.SQL(", ").join(_analyzed(t) for t in tables)
     with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
-        cur.execute(sql.SQL("ANALYZE {}").format(names))
+        cur.execute(sql.SQL("ANALYZE {}").format(targets))
+
+
+def _analyzed(table: sa.Table):  # type: ignore[no-untyped-def]
+    """`table (its non-JSON columns)` for ANALYZE."""
+    from psycopg import sql
+
+    name = sql.Identifier(table.schema, table.name) if table.schema else sql.Identifier(table.name)
+    planned = [c.name for c in table.columns if not isinstance(c.type, sa.JSON)]
+    if len(planned) == len(table.columns):
+        return name
+    return sql.SQL("{} ({})").format(name, sql.SQL(", ").join(map(sql.Identifier, planned)))
 
 
 def statistics_due(batches_written: int) -> bool:
