@@ -390,12 +390,12 @@ def _shown(
     # JSON text built per row and joined per lead: a list of structs (concat_list) took 4 s
     # at 100,000 leads, encoding each small struct on its own a tenth of that
     text = pl.concat_str(
-        item.str.slice(0, item.str.len_chars() - 1),
+        pl.col("item").str.strip_suffix("}"),  # the object, open for its breakdown
         pl.lit(',"breakdown":['),
         _breakdown_json(comps, s, population),
         pl.lit("]}"),
     )
-    rows = top.select("ci", item=text)
+    rows = top.with_columns(item=item).select("ci", item=text)
     joined = rows.group_by("ci", maintain_order=True).agg(pl.col("item").str.join(","))
     return joined.select("ci", shown=pl.concat_str(pl.lit("["), "item", pl.lit("]")))
 
