@@ -8,68 +8,20 @@ child process, where SQLite's ordinary cross-process locking applies.
 
 Usage: python -m idgap.store.adbc_worker DB_PATH MANIFEST_JSON
 MANIFEST_JSON either lists "tables": {"ipc": path of an Arrow IPC file, "table": new table
-name} (every table is created and filled, then one commit), or names a "read": {"sql", "params",
-"ipc"} (the query's rows are written to the IPC file as one Arrow table). With "stage_file":
-true, DB_PATH is a new stage file of its own (no journal, no sync: it is thrown away after
-the parent's transaction) that receives the "tables". Before staging,
-stage tables of processes that are gone are dropped (a kill between staging and merging leaves
-them behind), and so are the parent's own stages whose transaction is over (`drop`: their
-DROP may have been rolled back).
+name}: DB_PATH is then a new stage file of its own (no journal, no sync: it is thrown away
+after the parent's transaction, which ATTACHes it) and every table is created and filled; or
+it names a "read": {"sql", "params", "ipc"}: the query's rows in the store at DB_PATH are
+written to the IPC file as one Arrow table.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 
-STAGE_NAME = re.compile(r"^idgap_stage_(\d+)_[0-9a-f]+$")
 BUSY_MS = 30_000
 INGEST_TABLE, INGEST_MODE = "adbc.ingest.target_table", "adbc.ingest.mode"
 CREATE = "adbc.ingest.mode.create"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def drop_orphans(cur, keep_pid: int) -> None:  # type: ignore[no-untyped-def]
-    cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'idgap_stage_%'")
-    for (name,) in cur.fetchall():
-        m = STAGE_NAME.match(name)
-        if m and int(m.group(1)) != keep_pid and not _alive(int(m.group(1))):
-            # the name matched ^idgap_stage_<digits>_<hex>$: nothing else can be in it
-            cur.execute(f'DROP TABLE IF EXISTS "{name}"')
-
-
-def ingest(db: str, manifest: list[dict[str, str]], parent: int, drop: list[str]) -> None:
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
-    import pyarrow.ipc as ipc
-
-    conn = adbc_sqlite.connect(db)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-            cur.fetchall()
-            drop_orphans(cur, parent)
-            for name in drop:  # the parent's stages whose transaction is over
-                if STAGE_NAME.match(name):
-                    cur.execute(f'DROP TABLE IF EXISTS "{name}"')
-            for item in manifest:
-                if not STAGE_NAME.match(item["table"]):
-                    raise SystemExit(f"not a stage table name: {item['table']!r}")
-                with ipc.open_file(item["ipc"]) as reader:
-                    cur.adbc_ingest(item["table"], reader.read_all(), mode="create")
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def ingest_stage_file(db: str, manifest: list[dict[str, str]]) -> None:
@@ -120,13 +72,11 @@ def main(argv: list[str]) -> int:
     db, manifest_path = argv
     with open(manifest_path) as fh:
         manifest = json.load(fh)
-    if manifest.get("stage_file"):
-        ingest_stage_file(db, manifest["tables"])
-    elif "read" in manifest:
+    if "read" in manifest:
         r = manifest["read"]
         read(db, r["sql"], r["params"], r["ipc"])
     else:
-        ingest(db, manifest["tables"], int(manifest["parent"]), manifest.get("drop", []))
+        ingest_stage_file(db, manifest["tables"])
     return 0
 
 

@@ -359,7 +359,7 @@ class Staged:
             stage_db = os.path.join(tmp, "stage.db")
             manifest = os.path.join(tmp, "manifest.json")
             with open(manifest, "w") as fh:
-                json.dump({"stage_file": True, "tables": tables}, fh)
+                json.dump({"tables": tables}, fh)
             _run_worker(stage_db, manifest)
             # the schema name is our prefix and hex digits; the path is a bound parameter
             self.conn.execute(sa.text(f"ATTACH DATABASE :path AS {schema}"), {"path": stage_db})
