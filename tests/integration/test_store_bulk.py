@@ -210,3 +210,17 @@ def test_stage_folders_of_a_killed_process_are_removed_at_the_next_stage(engine,
         bulk.insert_frame(conn, drivers, _drivers(10))
     assert not orphan.exists()
     assert not list(scratch.glob(f"{bulk.STAGE_DIR}{os.getpid()}-*"))  # ours went at once
+
+
+def test_past_its_share_of_stage_files_a_transaction_stages_by_executemany(
+    engine, path, monkeypatch
+):
+    if engine.dialect.name != "sqlite" or path != "arrow":
+        pytest.skip("stage files are the ADBC path of an SQLite file")
+    monkeypatch.setattr(bulk, "STAGE_FILES_PER_CONNECTION", 1)
+    with engine.begin() as conn:
+        bulk.insert_frame(conn, drivers, _drivers(100))  # the one stage file
+        bulk.insert_frame(conn, drivers, _drivers(100, start=100))  # TEMP table instead
+        attached = [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
+        assert sum(name.startswith(bulk.STAGE_PREFIX) for name in attached) == 1
+    assert _read(engine)["driver_id"].to_list() == [f"D{i:06d}" for i in range(200)]
