@@ -159,14 +159,14 @@ def _typo_bonus(f: pl.DataFrame) -> pl.DataFrame:
 
 
 def _may_be_typo() -> pl.Expr:
-    """Token pairs that can reach TYPO_MIN: an initial, or lengths close enough. OSA takes at
-    least the length difference in edits, so a pair with 1 - difference / longer < TYPO_MIN
-    is ruled out without comparing it (about half of them; the margin keeps every pair on
-    the edge)."""
+    """Token pairs that can reach TYPO_MIN: an initial, or lengths that allow it. Two
+    different tokens are at least max(1, length difference) OSA edits apart, so a pair with
+    1 - that / longer < TYPO_MIN (about half of them: lengths far apart, or both tokens too
+    short for any edit) is ruled out without comparing it (the margin keeps the edge)."""
     ls, lt = pl.col("s").str.len_chars(), pl.col("t").str.len_chars()
     longer = pl.max_horizontal(ls, lt).cast(pl.Float64)
-    diff = (ls.cast(pl.Int64) - lt.cast(pl.Int64)).abs()
-    return (diff <= (1 - TYPO_MIN) * longer + 1e-9) | (ls == 1) | (lt == 1)
+    edits = pl.max_horizontal((ls.cast(pl.Int64) - lt.cast(pl.Int64)).abs(), pl.lit(1))
+    return (edits <= (1 - TYPO_MIN) * longer + 1e-9) | (ls == 1) | (lt == 1)
 
 
 def contained_of_sets(f: pl.DataFrame) -> pl.Series:
