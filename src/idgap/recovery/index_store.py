@@ -324,8 +324,10 @@ def _write_parquet(meta: Path | None, cached: _Cached) -> None:
         for old in meta.parent.glob(f"{stem}.*.parquet"):
             if old.name != name:
                 old.unlink(missing_ok=True)
-    except OSError:
-        return  # read-only directory: no cache, same results
+    except (OSError, pl.exceptions.PolarsError):
+        # read-only directory, full disk: no cache, same results (and, written after the
+        # import's commit, never an import's failure)
+        return
 
 
 def forget_cache(conn: sa.Connection | None = None) -> None:
