@@ -246,6 +246,10 @@ def _run(
             trips = trips_frame(conn, work, days=max(match_settings(settings).activity_windows))
     with report.timed("match"):
         decisions = match(work, trips)
+    # the driver index (~1 GB at 1,000,000 drivers) is not needed to write: let it go (the
+    # `match` closure holds `prepared`, so it is dropped by assignment, not `del`)
+    index = prepared = None  # type: ignore[assignment]  # noqa: F841
+    del trips, work, wl
     with report.timed("write"):
         _write(engine, report, decisions, settings=settings, now_fn=now_fn, progress=progress)
     status = round(report.writes.gap_status_seconds, 2)
