@@ -6,7 +6,7 @@ import pytest
 
 from idgap.intake import csv_records
 from idgap.intake.contract import ALL
-from idgap.intake.csv_reader import LINE, REASON, read_csv_bytes
+from idgap.intake.csv_reader import LINE, REASON, csv_source, read_csv_bytes
 
 DRIVERS = ALL["drivers"]
 
@@ -62,3 +62,9 @@ def test_crlf_files_and_a_file_without_a_final_newline():
 def test_a_file_whose_only_rows_are_bad_loads_none_and_rejects_them(data):
     rows, rejects = read_csv_bytes(data, DRIVERS, name="d.csv")
     assert rows.height == 0 and rejects[LINE].to_list() == [2]
+
+
+def test_a_source_says_whether_its_file_holds_a_nul_byte():
+    clean = csv_source(b"driver_id,park_id\nD1,P1\n", DRIVERS, name="d.csv")
+    with_nul = csv_source(b"driver_id,park_id\nD1,P\x001\n", DRIVERS, name="d.csv")
+    assert clean.nul_free and not with_nul.nul_free

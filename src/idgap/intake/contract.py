@@ -146,9 +146,11 @@ def spec_for(table: str | None, file_name: str) -> TableSpec:
 class Source:
     """One validated input: which table, where it came from (file name or db:schema.table),
     its rows as text (`csv_reader.clean_frame`; a CSV's with their file line in `_line`) and
-    the records refused by their shape before parsing (`_line`, `_reason`, `_raw_line`)."""
+    the records refused by their shape before parsing (`_line`, `_reason`, `_raw_line`).
+    `nul_free`: the file holds no NUL byte at all, so no row needs the NUL check."""
 
     spec: TableSpec
     label: str
     frame: pl.DataFrame
     shape_rejects: pl.DataFrame | None = None
+    nul_free: bool = False

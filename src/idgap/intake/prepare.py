@@ -39,11 +39,12 @@ def with_lines(raw: pl.DataFrame) -> pl.DataFrame:
     return raw.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
 
 
-def split_nul(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def split_nul(raw: pl.DataFrame, *, nul_free: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows with a NUL character in any value (PostgreSQL text cannot hold one, and no real
-    value has one) -> (the other rows, those rows with `_reason` naming the first column)."""
+    value has one) -> (the other rows, those rows with `_reason` naming the first column).
+    `nul_free`: the source is known to hold none (its bytes were searched)."""
     columns = [c for c in raw.columns if c != LINE and raw.schema[c] == pl.Utf8]
-    if not columns:
+    if not columns or nul_free:
         return raw, raw.head(0).with_columns(pl.lit(None, pl.Utf8).alias(REASON))
     reason: pl.Expr = pl.lit(None, dtype=pl.Utf8)
     for c in reversed(columns):

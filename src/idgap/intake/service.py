@@ -34,7 +34,7 @@ from idgap.intake.contract import (
     spec_for,
     table_for_file,
 )
-from idgap.intake.csv_reader import clean_frame, read_csv_bytes, read_csv_file
+from idgap.intake.csv_reader import clean_frame, csv_source, read_csv_file
 from idgap.intake.legacy import LOADERS
 from idgap.intake.prepare import LINE, prepare, split_nul, with_lines
 from idgap.intake.report import LISTED, ImportReport, Progress, Stages, TableReport
@@ -102,7 +102,7 @@ def import_path(
         else:
             spec = spec_for(table, path.name)
             stages.tell(f"reading {path.name}")
-            sources = [Source(spec, path.name, *read_csv_file(path, spec))]
+            sources = [read_csv_file(path, spec)]
     params = {"path": str(path), "table": table}
     return _load(engine, sources, report, now=now, settings=settings, by=triggered_by,
                  params=params, stages=stages)  # fmt: skip
@@ -118,7 +118,7 @@ def _directory_sources(path: Path, stages: Stages) -> tuple[list[Source], list[s
     sources = []  # read and validate every file before loading any
     for i, (t, file) in enumerate(known.items()):
         stages.tell(f"reading {file.name} (file {i + 1} of {len(known)})", i, len(known))
-        sources.append(Source(ALL[t], file.name, *read_csv_file(file, ALL[t])))
+        sources.append(read_csv_file(file, ALL[t]))
     return sources, ignored
 
 
@@ -134,7 +134,7 @@ def import_bytes(
 ) -> ImportReport:
     """An uploaded file (the API's and the web page's upload-csv)."""
     spec = spec_for(table, file_name)
-    source = Source(spec, file_name, *read_csv_bytes(data, spec, name=file_name))
+    source = csv_source(data, spec, name=file_name)
     params = {"file": file_name, "table": spec.table}
     return _load(
         engine, [source], ImportReport(), now=now, settings=settings, by=triggered_by, params=params
@@ -323,7 +323,7 @@ def _early_rejects(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """-> (rows with their lines and without NUL characters, the rows refused before the
     table's own rules: by their shape in the file, or for a NUL character)."""
-    raw, nul = split_nul(with_lines(source.frame))
+    raw, nul = split_nul(with_lines(source.frame), nul_free=source.nul_free)
     early = [reject_frame(nul, rep, run_id=run_id, now=now)]
     if source.shape_rejects is not None:
         early.append(reject_frame(source.shape_rejects, rep, run_id=run_id, now=now))
