@@ -10,7 +10,6 @@ import typer
 
 from idgap.cli.common import console, one_line_errors, state
 from idgap.clock import today
-from idgap.exports import gap_frame, review_frame, write_file
 
 Out = Annotated[Path, typer.Argument(help="File to write (.csv, or .xlsx with --xlsx).")]
 Xlsx = Annotated[bool, typer.Option("--xlsx", help="Write an Excel workbook instead of CSV.")]
@@ -36,6 +35,8 @@ def export_gaps(
     """The gap table (one row per lead), filtered as on the dashboard."""
     filters = {"gap_reason": gap_reason, "risk_level": risk_level, "date_from": date_from,
                "date_to": date_to, "q": q}  # fmt: skip
+    from idgap.exports import gap_frame, write_file  # Polars and xlsxwriter: this command only
+
     st = state()
     with st.engine.connect() as conn:
         df = gap_frame(conn, filters=filters, sort=sort, today=today(st.settings.timezone))
@@ -62,6 +63,8 @@ def export_review(
     """The review queue (one row per item, best candidate included), most money first."""
     filters = {"status": status, "reason_code": reason_code, "min_amount": min_amount,
                "linkable_only": linkable_only, "q": q, "sort": sort}  # fmt: skip
+    from idgap.exports import review_frame, write_file
+
     st = state()
     with st.engine.connect() as conn:
         df = review_frame(conn, filters=filters, today=today(st.settings.timezone))

@@ -6,7 +6,7 @@ holds it (cron-safe).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,14 +14,17 @@ from rich.table import Table
 from idgap.cli.common import console, one_line_errors, print_json, state
 from idgap.cli.progress import counted, step_progress
 from idgap.errors import InputError
-from idgap.recovery.backfill import run_backfill_origins
-from idgap.recovery.job import RunReport, run_recovery
+
+if TYPE_CHECKING:  # the job pulls in the engine: imported by the commands that run it
+    from idgap.recovery.job import RunReport
 
 
 def run_job(
     kind: str, limit: int | None, dry_run: bool, quiet: bool, ruleset: str | None = None
 ) -> RunReport:
     """Run the job with a Rich progress bar (hidden for --json)."""
+    from idgap.recovery.job import run_recovery
+
     st = state()
     settings = st.settings.model_copy(update={"ruleset": ruleset}) if ruleset else st.settings
     with step_progress(console, disable=quiet) as bar:
@@ -86,6 +89,8 @@ def backfill_origins(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create missing origins and repair inconsistent ones by the origin rule (legacy data)."""
+    from idgap.recovery.backfill import run_backfill_origins
+
     data = run_backfill_origins(state().engine, settings=state().settings, dry_run=dry_run)
     if as_json:
         print_json(data)
