@@ -76,3 +76,13 @@ def test_large_json_values_are_compressed_with_lz4_on_postgresql(engine):
                      {"v": '{"candidates": "' + "ab" * 20_000 + '"}'})  # fmt: skip
         method = conn.execute(sa.text("SELECT pg_column_compression(v) FROM big")).scalar_one()
     assert method == "lz4"
+
+
+def test_sqlite_checkpoints_its_wal_in_large_steps(engine):
+    from idgap.store.db import WAL_CHECKPOINT_PAGES
+
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+    assert pages == WAL_CHECKPOINT_PAGES > 1000  # SQLite's default: every 1,000 pages

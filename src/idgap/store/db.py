@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from idgap.errors import IdgapError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+WAL_CHECKPOINT_PAGES = 100_000  # SQLite: pages of WAL between automatic checkpoints
 _upgraded: set[str] = set()
 _upgrade_lock = threading.Lock()
 
@@ -43,6 +44,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     # resident memory, and a 1 GB store would double the job's peak.)
     cur.execute("PRAGMA cache_size=-131072")
     cur.execute("PRAGMA temp_store=MEMORY")  # staged frames never touch a temp file
+    # Checkpoint the WAL into the store every ~400 MB of WAL (100,000 pages) instead of every
+    # 4 MB: each batch of a run rewrites pages of the same indexes (lead_status, links,
+    # queue), and with the default every batch's commit copied and fsynced all of them again.
+    # Measured at 100,000 x 1,000,000 (`idgap match`, engine decisions replayed, load 6-7):
+    # write stage 29.7 / 26.7 s -> 20.5 / 16.6 s, bytes written by the run -35%.
+    cur.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
     cur.close()
 
 
