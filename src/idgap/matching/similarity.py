@@ -139,13 +139,14 @@ def _typo_bonus(f: pl.DataFrame) -> pl.DataFrame:
     rows = left.join(right, on="i").drop_nulls(["s", "t"]).filter(_may_be_typo())
     if rows.height == 0:
         return empty
-    sims = cpdist(
-        rows["s"].to_list(), rows["t"].to_list(), scorer=OSA.normalized_similarity, workers=-1
-    )
-    initial = ((pl.col("s").str.len_chars() == 1) | (pl.col("t").str.len_chars() == 1)) & (
-        pl.col("s").str.slice(0, 1) == pl.col("t").str.slice(0, 1)
-    )
-    rows = rows.with_columns(sim=pl.Series(sims, dtype=pl.Float64))
+    # edit counts, not rapidfuzz's float32 similarities: 1 - edits / longer in float64 is the
+    # scalar OSA.normalized_similarity to the bit, so ties (a 0.8 typo against a 0.8 initial)
+    # break as in `fuzzy_similarity`
+    edits = cpdist(rows["s"].to_list(), rows["t"].to_list(), scorer=OSA.distance, workers=-1)
+    ls, lt = pl.col("s").str.len_chars(), pl.col("t").str.len_chars()
+    longer = pl.max_horizontal(ls, lt).cast(pl.Float64)
+    initial = ((ls == 1) | (lt == 1)) & (pl.col("s").str.slice(0, 1) == pl.col("t").str.slice(0, 1))
+    rows = rows.with_columns(sim=1 - pl.Series(edits, dtype=pl.Float64) / longer)
     rows = rows.with_columns(sim=pl.when(initial).then(INITIAL).otherwise("sim")).filter(
         pl.col("sim") >= TYPO_MIN
     )
