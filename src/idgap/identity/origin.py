@@ -104,7 +104,8 @@ class OriginStats:
     unchanged: int = 0
 
 
-def _links_of(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl.DataFrame:
+def links_of(conn: sa.Connection, person_keys: Sequence[str] | None) -> pl.DataFrame:
+    """The links of `person_keys` (None: every person) as a LINKS_SCHEMA frame."""
     lk = identity_links
     stmt = sa.select(lk.c.person_key, lk.c.source_table, lk.c.source_pk, lk.c.snapshot_date)
     if person_keys is not None:
@@ -140,7 +141,7 @@ def ensure_origins(
     keys = None if person_keys is None else sorted(set(person_keys))
     if keys is not None and not keys:
         return OriginStats()
-    wanted = origin_frame(_links_of(conn, keys)).join(
+    wanted = origin_frame(links_of(conn, keys)).join(
         _current(conn, keys), on="person_key", how="left"
     )
     same = (
