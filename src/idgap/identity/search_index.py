@@ -291,10 +291,14 @@ def _stored_keys(conn: sa.Connection, entities: pl.DataFrame, *, every: bool) ->
     if every:
         stored = read_frame(conn, stmt, KEY_SCHEMA, large=True)
         return stored.join(entities, on=["entity", "entity_id"], how="semi")
+
+    def of(entity: str) -> MakeStmt:
+        return lambda k: stmt.where(sk.c.entity == entity, in_keys(sk.c.entity_id, k or []))
+
     parts = [
         _read(
             conn,
-            lambda k, entity=entity: stmt.where(sk.c.entity == entity, in_keys(sk.c.entity_id, k)),
+            of(entity),
             entities.filter(pl.col("entity") == entity)["entity_id"].to_list(),
             KEY_SCHEMA,
         )

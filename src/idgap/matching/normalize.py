@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
 
 from idgap.matching.plates import skeleton
@@ -48,8 +50,11 @@ def name(e: pl.Expr) -> pl.Expr:
     return _empty_to_null(cleaned.str.strip_chars())
 
 
-def name_tokens(e: pl.Expr) -> pl.Expr:
-    """Name tokens minus the stopwords, in order."""
+ExprOrSeries = TypeVar("ExprOrSeries", pl.Expr, pl.Series)
+
+
+def name_tokens(e: ExprOrSeries) -> ExprOrSeries:
+    """Name tokens minus the stopwords, in order (of a column expression or of a Series)."""
     return e.str.split(" ").list.filter(
         pl.element().is_not_null()
         & (pl.element().str.len_chars() > 0)
