@@ -341,6 +341,14 @@ def test_deciding_in_slices_gives_the_same_decisions(monkeypatch):
         assert whole["outcome"].to_list()[:2] == ["matched", "matched"]
 
 
+def _name_pairs(left: list[list[str]], right: list[list[str]]) -> pl.DataFrame:
+    """Names paired row by row (columns a, b), as many rows as the shorter list."""
+    n = min(len(left), len(right))
+    return pl.DataFrame(
+        {"a": left[:n], "b": right[:n]}, schema={"a": pl.List(pl.Utf8), "b": pl.List(pl.Utf8)}
+    )
+
+
 TOKENS = ["JUAN", "JAUN", "JUANA", "PEREZ", "PERES", "QUISPE", "QUIPSE", "ROJAS", "ROJA", "ANA"]
 TOKENS += ["J", "CRISTIAN", "CHRISTIAN", "CHRISTIANA"]  # initials, lengths near and far
 
@@ -364,10 +372,8 @@ def test_a_typo_tied_with_an_initial_breaks_the_tie_by_spelling_as_the_python_tw
     st.lists(st.lists(st.sampled_from(TOKENS), max_size=5), min_size=1, max_size=8),
 )
 def test_vectorised_similarity_equals_the_python_twin_on_random_names(left, right):
-    n = min(len(left), len(right))
-    pairs = pl.DataFrame(
-        {"a": left[:n], "b": right[:n]}, schema={"a": pl.List(pl.Utf8), "b": pl.List(pl.Utf8)}
-    )
+    pairs = _name_pairs(left, right)
+    n = pairs.height
     got = similarity.name_similarity(pairs, "a", "b").to_list()
     want = [fuzzy_similarity(x, y) for x, y in zip(left[:n], right[:n], strict=True)]
     assert got == pytest.approx(want)
@@ -379,10 +385,8 @@ def test_vectorised_similarity_equals_the_python_twin_on_random_names(left, righ
     st.lists(st.lists(st.sampled_from(TOKENS), max_size=4), min_size=1, max_size=8),
 )
 def test_names_sharing_a_token_always_share_a_signature_bit(left, right):
-    n = min(len(left), len(right))
-    frame = pl.DataFrame(
-        {"a": left[:n], "b": right[:n]}, schema={"a": pl.List(pl.Utf8), "b": pl.List(pl.Utf8)}
-    )
+    frame = _name_pairs(left, right)
+    n = frame.height
     sig = frame.select(
         a=similarity.token_signature(pl.col("a")), b=similarity.token_signature(pl.col("b"))
     )
