@@ -227,15 +227,8 @@ def _run(
         progress("repairing links and origins", 0, 1)
     with report.timed("repair"):
         _repair(engine, report, settings=settings, now=now_fn(), match=match)
-    with report.timed("read"), engine.connect() as conn:
-        today = park_day(now_fn(), settings.timezone)
-        wl = work_list(
-            conn, version=info.version, today=today, window_days=settings.claim_window_days,
-            ruleset_version=RULESETS[settings.ruleset],
-        )  # fmt: skip
-    report.without_identity, report.skipped_unchanged = wl.without_identity, wl.skipped_unchanged
-    work = wl.candidates if limit is None else wl.candidates.head(max(limit, 0))
-    report.processed = work.height
+    work = _due_work(engine, report, version=info.version, settings=settings,
+                     today=park_day(now_fn(), settings.timezone), limit=limit)  # fmt: skip
     if work.height == 0:
         return
     if progress:
@@ -249,12 +242,34 @@ def _run(
     # the driver index (~1 GB at 1,000,000 drivers) is not needed to write: let it go (the
     # `match` closure holds `prepared`, so it is dropped by assignment, not `del`)
     index = prepared = None  # type: ignore[assignment]  # noqa: F841
-    del trips, work, wl
+    del trips, work
     with report.timed("write"):
         _write(engine, report, decisions, settings=settings, now_fn=now_fn, progress=progress)
     status = round(report.writes.gap_status_seconds, 2)
     report.timings["gap_status"] = status
     report.timings["write"] = round(report.timings["write"] - status, 2)
+
+
+def _due_work(
+    engine: sa.Engine,
+    report: RunReport,
+    *,
+    version: str,
+    settings: Settings,
+    today: dt.date,
+    limit: int | None,
+) -> pl.DataFrame:
+    """Step 2's candidates (the retry rule's work list, `limit` applied after it), counted
+    on the report."""
+    with report.timed("read"), engine.connect() as conn:
+        wl = work_list(
+            conn, version=version, today=today, window_days=settings.claim_window_days,
+            ruleset_version=RULESETS[settings.ruleset],
+        )  # fmt: skip
+    report.without_identity, report.skipped_unchanged = wl.without_identity, wl.skipped_unchanged
+    work = wl.candidates if limit is None else wl.candidates.head(max(limit, 0))
+    report.processed = work.height
+    return work
 
 
 def _followups(
